@@ -1,0 +1,64 @@
+# Two commands for everything: `make book` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NBVAL_TIMEOUT ?= 300
+
+.PHONY: help venv book test unit nbtest lint bench lab test-browser clean nb
+
+help:
+	@echo "make book          build the HTML book from clean (executes every notebook)"
+	@echo "make test          lint + unit tests + nbval over every notebook in chapters/"
+	@echo "make bench         run the benchmarks in benchmarks/ and print their tables"
+	@echo "make lab           open the notebooks in JupyterLab"
+	@echo "make test-browser  open every built page in headless Chromium (after make book)"
+	@echo "make nb NB=chapters/xx.ipynb   run nbval on one notebook"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	@start=$$(date +%s); \
+	$(BIN)/python -m pip install --quiet -e '.[book,test]'; \
+	echo "installed the project into $(VENV) in $$(( $$(date +%s) - start )) s"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+book: $(STAMP)
+	@rm -rf _build
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . -n -W --keep-going --path-output . ; \
+	echo "book built from clean in $$(( $$(date +%s) - start )) s"; \
+	echo "open $(CURDIR)/_build/html/index.html"
+
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests benchmarks
+
+test: lint $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=$(NBVAL_TIMEOUT) --durations=5 tests chapters
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests
+
+nb: $(STAMP)
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env $(NB)
+
+bench: $(STAMP)
+	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab chapters/
+
+test-browser: $(STAMP)
+	@bash tests/browser/install_browser.sh
+	$(BIN)/python -m pip install --quiet -e '.[book,test,browser]'
+	$(BIN)/python tests/browser/check_pages.py _build/html
+
+clean:
+	rm -rf _build .pytest_cache

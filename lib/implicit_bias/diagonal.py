@@ -1,0 +1,1201 @@
+r"""Diagonal linear networks: gradient descent, gradient flow and the exact flow limit.
+
+The model is the depth-:math:`D` diagonal linear network
+
+.. math::
+
+    x = u^{\odot D} - v^{\odot D}, \qquad
+    L(u, v) = \tfrac12 \|A x - y\|_2^2, \qquad
+    u(0) = v(0) = \alpha^{1/D}\mathbf 1,
+
+so that :math:`\alpha` is the **end-to-end** initial scale (each coordinate of
+:math:`u^{\odot D}` starts at :math:`\alpha`). Use :func:`end_to_end_scale` and
+:func:`per_layer_scale` to convert from and to the per-layer scale :math:`\alpha^{1/D}`.
+
+Gradient flow keeps :math:`u` and :math:`v` functions of the integrated residual
+:math:`\zeta(t) = \int_0^t (y - A x(\tau))\,d\tau \in \mathbb R^m`:
+
+.. math::
+
+    x(t) = \alpha\, g_D\big(c_D\, A^\top \zeta(t)\big), \qquad
+    g_2(z) = 2\sinh z,\ c_2 = 4, \qquad
+    g_D = h_D,\ c_D = D(D-2)\alpha^{(D-2)/D}\ (D \ge 3),
+
+with :math:`h_D(z) = (1-z)^{-D/(D-2)} - (1+z)^{-D/(D-2)}`. So the flow is a mirror flow in
+:math:`\mathbb R^m`, and its limit is the minimizer of the potential
+:math:`Q_\alpha^D(x) = \alpha \sum_i q_D(x_i/\alpha)`, :math:`q_D' = g_D^{-1}`, subject to
+:math:`Ax = y` (Woodworth et al. 2020). :func:`flow_limit` computes that minimizer by damped
+Newton on the smooth convex dual, in float64 or in extended precision (mpmath).
+
+**The D-factor form.** With :math:`D` separate factors,
+:math:`x = u_1\odot\cdots\odot u_D - v_1\odot\cdots\odot v_D`, and all :math:`u_k(0)` equal
+(and all :math:`v_k(0)` equal), the factors stay equal for all time and
+:math:`\dot u_k = u_k^{\odot(D-1)}\odot A^\top(y - Ax)`: the same path as the shared form,
+run :math:`D` times slower (time :math:`t` of the factor form is time :math:`t/D` of the
+shared form). Gradient descent with step :math:`\eta` on the factor form equals gradient
+descent with step :math:`\eta/D` on the shared form. :func:`gradient_descent` accepts
+arbitrary (unbalanced, random) factor initializations through ``factors=``.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import mpmath
+import numpy as np
+import scipy.integrate
+import scipy.linalg
+
+from ._validation import check_alpha, check_depth, check_int, check_positive, check_system
+from .exceptions import ConvergenceWarning, DivergenceError, NotConvergedError
+
+__all__ = [
+    "end_to_end_scale",
+    "per_layer_scale",
+    "h",
+    "link",
+    "link_derivative",
+    "inverse_link",
+    "potential",
+    "potential_gradient",
+    "flow_time_scale",
+    "flow_limit",
+    "gradient_flow",
+    "gradient_descent",
+    "FlowLimitResult",
+    "GradientFlowResult",
+    "GradientDescentResult",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# scales
+# ----------------------------------------------------------------------------------------------
+def end_to_end_scale(per_layer, depth):
+    """End-to-end initial scale :math:`\\alpha` from the per-layer scale :math:`\\alpha^{1/D}`.
+
+    Parameters
+    ----------
+    per_layer : float
+        Initial value of every entry of :math:`u` and :math:`v` (the per-layer scale).
+    depth : int
+        Depth :math:`D \\ge 2`.
+
+    Returns
+    -------
+    float
+        :math:`\\alpha = (\\text{per\\_layer})^D`, the initial value of :math:`u_i^D`.
+
+    Examples
+    --------
+    >>> end_to_end_scale(0.1, 3)
+    0.0010000000000000002
+    """
+    return check_positive(per_layer, "per_layer") ** check_depth(depth)
+
+
+def per_layer_scale(alpha, depth):
+    """Per-layer scale :math:`\\alpha^{1/D}` from the end-to-end scale :math:`\\alpha`.
+
+    Parameters
+    ----------
+    alpha : float
+        End-to-end initial scale.
+    depth : int
+        Depth :math:`D \\ge 2`.
+
+    Returns
+    -------
+    float
+        :math:`\\alpha^{1/D}`, the initial value of every entry of :math:`u` and :math:`v`.
+
+    Examples
+    --------
+    >>> per_layer_scale(1e-3, 3)
+    0.1
+    """
+    return check_alpha(alpha) ** (1.0 / check_depth(depth))
+
+
+# ----------------------------------------------------------------------------------------------
+# link functions (float64 and mpmath)
+# ----------------------------------------------------------------------------------------------
+def _p(depth):
+    return depth / (depth - 2)
+
+
+def h(z, depth):
+    """The function :math:`h_D(z) = (1-z)^{-D/(D-2)} - (1+z)^{-D/(D-2)}` on :math:`(-1, 1)`.
+
+    Parameters
+    ----------
+    z : array_like
+        Points in the open interval :math:`(-1, 1)`.
+    depth : int
+        Depth :math:`D \\ge 3`.
+
+    Returns
+    -------
+    ndarray
+        :math:`h_D(z)`, odd and strictly increasing, with :math:`h_D'(0) = 2D/(D-2)`.
+
+    Raises
+    ------
+    ValueError
+        If ``depth < 3`` or some ``|z| >= 1`` (where :math:`h_D` is not defined).
+
+    Examples
+    --------
+    >>> float(h(0.5, 4))
+    3.5555555555555554
+    """
+    depth = check_depth(depth, minimum=3)
+    z = np.asarray(z, dtype=float)
+    if np.any(np.abs(z) >= 1):
+        raise ValueError("h_D is defined only on the open interval (-1, 1); got |z| >= 1.")
+    return _g(z, depth)
+
+
+def _g(z, depth):
+    if depth == 2:
+        return 2.0 * np.sinh(z)
+    p = _p(depth)
+    return (1.0 - z) ** (-p) - (1.0 + z) ** (-p)
+
+
+def _gprime(z, depth):
+    if depth == 2:
+        return 2.0 * np.cosh(z)
+    p = _p(depth)
+    return p * ((1.0 - z) ** (-p - 1) + (1.0 + z) ** (-p - 1))
+
+
+def _G(z, depth):
+    """Antiderivative of the link with G(0) = 0 (the dual potential)."""
+    if depth == 2:
+        return 2.0 * (np.cosh(z) - 1.0)
+    p = _p(depth)
+    return ((1.0 - z) ** (1 - p) + (1.0 + z) ** (1 - p) - 2.0) / (p - 1)
+
+
+def link(z, depth, alpha=1.0):
+    """The link :math:`z \\mapsto \\alpha\\, g_D(z)` mapping dual variables to weights.
+
+    For :math:`D = 2` it is :math:`2\\alpha\\sinh z`; for :math:`D \\ge 3` it is
+    :math:`\\alpha h_D(z)` (see :func:`h`). The limit of gradient flow is
+    ``link(A.T @ lam, depth, alpha)`` for the dual solution ``lam``.
+
+    Parameters
+    ----------
+    z : array_like
+        Dual coordinates; in :math:`(-1, 1)` when ``depth >= 3``.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float, optional
+        End-to-end initial scale (default 1).
+
+    Returns
+    -------
+    ndarray
+        :math:`\\alpha g_D(z)`.
+
+    Examples
+    --------
+    >>> float(link(0.0, 2, alpha=0.1))
+    0.0
+    """
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    z = np.asarray(z, dtype=float)
+    if depth >= 3 and np.any(np.abs(z) >= 1):
+        raise ValueError("for depth >= 3 the link is defined only for |z| < 1.")
+    return alpha * _g(z, depth)
+
+
+def link_derivative(z, depth, alpha=1.0):
+    """Derivative :math:`\\alpha g_D'(z)` of :func:`link` with respect to ``z``.
+
+    Parameters
+    ----------
+    z : array_like
+        Dual coordinates; in :math:`(-1, 1)` when ``depth >= 3``.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float, optional
+        End-to-end initial scale (default 1).
+
+    Returns
+    -------
+    ndarray
+        :math:`\\alpha g_D'(z) > 0`.
+
+    Examples
+    --------
+    >>> float(link_derivative(0.0, 2))
+    2.0
+    """
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    z = np.asarray(z, dtype=float)
+    if depth >= 3 and np.any(np.abs(z) >= 1):
+        raise ValueError("for depth >= 3 the link is defined only for |z| < 1.")
+    return alpha * _gprime(z, depth)
+
+
+def _h_inverse_w(v, depth):
+    """For v >= 0 return w = (1 - z)^(-p) where h_D(z) = v (Newton on a bracket [v, v+1])."""
+    p = _p(depth)
+    v = np.asarray(v, dtype=float)
+    w = v + 1.0
+    for _ in range(100):
+        s = w ** (-1.0 / p)
+        phi = (2.0 - s) ** (-p)
+        f = w - phi - v
+        fp = 1.0 + (2.0 - s) ** (-p - 1) * s / w
+        w_new = np.clip(w - f / fp, np.maximum(v, 1.0), v + 1.0)
+        if np.all(np.abs(w_new - w) <= 4e-16 * w_new):
+            w = w_new
+            break
+        w = w_new
+    return w
+
+
+def inverse_link(x, depth, alpha=1.0):
+    """Inverse of :func:`link`: the dual coordinate :math:`z` with :math:`\\alpha g_D(z) = x`.
+
+    This is also the gradient of the potential, ``potential_gradient(x, depth, alpha)``.
+
+    Parameters
+    ----------
+    x : array_like
+        Weights.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float, optional
+        End-to-end initial scale (default 1).
+
+    Returns
+    -------
+    ndarray
+        :math:`g_D^{-1}(x/\\alpha)`; in :math:`(-1, 1)` for ``depth >= 3``.
+
+    Examples
+    --------
+    >>> z = inverse_link([0.3, -2.0], 3, alpha=0.01)
+    >>> bool(np.allclose(link(z, 3, alpha=0.01), [0.3, -2.0]))
+    True
+    """
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    v = np.asarray(x, dtype=float) / alpha
+    if depth == 2:
+        return np.arcsinh(v / 2.0)
+    w = _h_inverse_w(np.abs(v), depth)
+    return np.sign(v) * (1.0 - w ** (-1.0 / _p(depth)))
+
+
+def potential(x, depth, alpha=1.0):
+    """The mirror potential :math:`Q_\\alpha^D(x) = \\alpha\\sum_i q_D(x_i/\\alpha)`.
+
+    :math:`q_D` is the convex function with :math:`q_D(0) = 0` and :math:`q_D' = g_D^{-1}`
+    (the Fenchel conjugate of the dual potential). For :math:`D = 2`,
+    :math:`q_2(v) = 2 - \\sqrt{4 + v^2} + v\\,\\operatorname{arcsinh}(v/2)` (the hyperbolic
+    entropy of Woodworth et al. 2020). Gradient flow from scale ``alpha`` converges to
+    :math:`\\arg\\min\\{Q_\\alpha^D(x) : Ax = y\\}`.
+
+    Parameters
+    ----------
+    x : array_like
+        Point (1-D) at which to evaluate the potential.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float, optional
+        End-to-end initial scale (default 1).
+
+    Returns
+    -------
+    float
+        :math:`Q_\\alpha^D(x) \\ge 0`.
+
+    Examples
+    --------
+    >>> round(float(potential([1.0, 0.0], 2, alpha=1e-6)), 6)  # ~ log(1/alpha) |x|_1 - 1
+    12.815511
+    """
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    v = np.abs(np.asarray(x, dtype=float)) / alpha
+    if depth == 2:
+        q = 2.0 - np.sqrt(4.0 + v**2) + v * np.arcsinh(v / 2.0)
+    else:
+        p = _p(depth)
+        w = _h_inverse_w(v, depth)
+        s = w ** (-1.0 / p)  # s = 1 - z
+        z = 1.0 - s
+        one_plus = 2.0 - s
+        G = (w ** ((p - 1) / p) + one_plus ** (1 - p) - 2.0) / (p - 1)
+        q = v * z - G
+    return float(alpha * np.sum(q))
+
+
+def potential_gradient(x, depth, alpha=1.0):
+    """Gradient of :func:`potential`: :math:`\\nabla Q_\\alpha^D(x) = g_D^{-1}(x/\\alpha)`.
+
+    Parameters
+    ----------
+    x : array_like
+        Point at which to evaluate the gradient.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float, optional
+        End-to-end initial scale (default 1).
+
+    Returns
+    -------
+    ndarray
+        The gradient, entrywise :math:`g_D^{-1}(x_i/\\alpha)`.
+
+    Examples
+    --------
+    >>> potential_gradient([0.0], 2)
+    array([0.])
+    """
+    return inverse_link(x, depth, alpha)
+
+
+def flow_time_scale(depth, alpha):
+    """The constant :math:`c_D` in :math:`x(t) = \\alpha g_D(c_D A^\\top\\zeta(t))`.
+
+    :math:`c_2 = 4` and :math:`c_D = D(D-2)\\alpha^{(D-2)/D}` for :math:`D\\ge3`; its inverse
+    sets the time scale of gradient flow (long plateaus for small ``alpha``).
+
+    Parameters
+    ----------
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float
+        End-to-end initial scale.
+
+    Returns
+    -------
+    float
+        :math:`c_D`.
+
+    Examples
+    --------
+    >>> flow_time_scale(2, 1e-3)
+    4.0
+    """
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    if depth == 2:
+        return 4.0
+    return depth * (depth - 2) * alpha ** ((depth - 2) / depth)
+
+
+# ----------------------------------------------------------------------------------------------
+# the exact limit: damped Newton on the dual, with continuation in alpha
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class FlowLimitResult:
+    """Result of :func:`flow_limit`.
+
+    Attributes
+    ----------
+    x : ndarray
+        The limit :math:`x_\\infty(\\alpha)` in float64.
+    dual : ndarray
+        Dual variable :math:`\\lambda` with ``x = link(A.T @ dual, depth, alpha)``.
+    primal_residual : float
+        KKT residual :math:`\\|Ax - y\\|_2 / \\|y\\|_2` (the stationarity condition
+        :math:`\\nabla Q(x) = A^\\top\\lambda` holds by construction).
+    dual_feasibility : float
+        :math:`\\max_i |(A^\\top\\lambda)_i|` (must be < 1 for ``depth >= 3``).
+    n_iter : int
+        Total number of Newton iterations over all continuation steps.
+    n_continuation : int
+        Number of values of :math:`\\alpha` visited by the continuation.
+    converged : bool
+        Whether the residual reached the tolerance.
+    depth, alpha, digits :
+        The inputs; ``digits`` is None for float64.
+    x_mp : ndarray of mpmath.mpf or None
+        The limit at ``digits`` significant digits (object array) when ``digits`` is given.
+    dual_mp : ndarray of mpmath.mpf or None
+        The dual variable in extended precision.
+    """
+
+    x: np.ndarray
+    dual: np.ndarray
+    primal_residual: float
+    dual_feasibility: float
+    n_iter: int
+    n_continuation: int
+    converged: bool
+    depth: int
+    alpha: float
+    digits: int | None = None
+    x_mp: np.ndarray | None = field(default=None, repr=False)
+    dual_mp: np.ndarray | None = field(default=None, repr=False)
+
+
+class _F64:
+    """float64 arithmetic for the dual Newton solver."""
+
+    eps = np.finfo(float).eps
+
+    def __init__(self, A, y, depth):
+        self.A, self.y, self.depth = A, y, depth
+        self.ynorm = float(np.linalg.norm(y))
+        self.AT = np.ascontiguousarray(A.T)
+        self.row_norms = np.linalg.norm(A, axis=0)
+
+    def z(self, lam):
+        return self.AT @ lam
+
+    def g(self, z):
+        return _g(z, self.depth)
+
+    def gp(self, z):
+        return _gprime(z, self.depth)
+
+    def G(self, z):
+        return _G(z, self.depth)
+
+    def sum(self, v):
+        return float(np.sum(v))
+
+    def norm(self, v):
+        return float(np.linalg.norm(v))
+
+    def maxabs(self, v):
+        return float(np.max(np.abs(v)))
+
+    def hess_factor(self, weights):
+        """Return a function solving A diag(weights) A^T d = rhs.
+
+        numpy's LAPACK only: mixing numpy's and scipy's OpenBLAS thread pools in a tight
+        loop makes both spin and costs a factor ~10 on small machines.
+        """
+        H = (self.A * weights) @ self.AT
+        return lambda rhs: np.linalg.solve(H, rhs)
+
+    def floor(self, alpha, z, lam):
+        """Residual level below which float64 rounding of z = A^T lam dominates."""
+        dz = self.eps * (np.abs(z) + self.row_norms * np.linalg.norm(lam))
+        return 4.0 * float(np.linalg.norm(self.A @ (alpha * _gprime(z, self.depth) * dz)))
+
+    def dot(self, a, b):
+        return float(a @ b)
+
+    def scalar(self, v):
+        return float(v)
+
+
+class _MP:
+    """mpmath arithmetic (object arrays of mpf) for the dual Newton solver."""
+
+    def __init__(self, A, y, depth, dps):
+        self.dps = dps
+        self.depth = depth
+        with mpmath.workdps(dps):
+            self.A = np.array([[mpmath.mpf(float(v)) for v in row] for row in A], dtype=object)
+            self.y = np.array([mpmath.mpf(float(v)) for v in y], dtype=object)
+            self.ynorm = mpmath.sqrt(sum(v * v for v in self.y))
+        self.eps = mpmath.mpf(10) ** (-dps)
+
+    def z(self, lam):
+        return self.A.T @ lam
+
+    def _map(self, f, z):
+        return np.array([f(v) for v in z], dtype=object)
+
+    def g(self, z):
+        if self.depth == 2:
+            return self._map(lambda t: 2 * mpmath.sinh(t), z)
+        p = mpmath.mpf(self.depth) / (self.depth - 2)
+        return self._map(lambda t: (1 - t) ** (-p) - (1 + t) ** (-p), z)
+
+    def gp(self, z):
+        if self.depth == 2:
+            return self._map(lambda t: 2 * mpmath.cosh(t), z)
+        p = mpmath.mpf(self.depth) / (self.depth - 2)
+        return self._map(lambda t: p * ((1 - t) ** (-p - 1) + (1 + t) ** (-p - 1)), z)
+
+    def G(self, z):
+        if self.depth == 2:
+            return self._map(lambda t: 2 * (mpmath.cosh(t) - 1), z)
+        p = mpmath.mpf(self.depth) / (self.depth - 2)
+        return self._map(lambda t: ((1 - t) ** (1 - p) + (1 + t) ** (1 - p) - 2) / (p - 1), z)
+
+    def sum(self, v):
+        return mpmath.fsum(v)
+
+    def norm(self, v):
+        return mpmath.sqrt(mpmath.fsum(t * t for t in v))
+
+    def maxabs(self, v):
+        return max(abs(t) for t in v)
+
+    def hess_factor(self, weights):
+        H = mpmath.matrix(((self.A * weights) @ self.A.T).tolist())
+        L = mpmath.cholesky(H)
+
+        def solve(rhs):
+            n = len(rhs)
+            w = list(rhs)
+            for i in range(n):  # forward substitution L w = rhs
+                w[i] = (w[i] - mpmath.fsum(L[i, k] * w[k] for k in range(i))) / L[i, i]
+            for i in reversed(range(n)):  # back substitution L^T d = w
+                w[i] = (w[i] - mpmath.fsum(L[k, i] * w[k] for k in range(i + 1, n))) / L[i, i]
+            return np.array(w, dtype=object)
+
+        return solve
+
+    def floor(self, alpha, z, lam):
+        return mpmath.mpf(0)
+
+    def dot(self, a, b):
+        return mpmath.fsum(s * t for s, t in zip(a, b, strict=True))
+
+    def scalar(self, v):
+        return mpmath.mpf(v)
+
+
+def _newton(ops, alpha, lam, rtol, maxiter):
+    """Damped Newton on phi(lam) = alpha * sum G(A^T lam) - y^T lam.
+
+    Returns ``(lam, iterations, converged, solve)`` where ``solve`` applies the inverse of the
+    last factored Hessian (used for the tangent predictor of the continuation).
+    """
+    depth = ops.depth
+    alpha = ops.scalar(alpha)
+    z = ops.z(lam)
+    if depth >= 3 and ops.maxabs(z) >= 1:
+        raise NotConvergedError("internal error: infeasible starting point for the dual Newton.")
+    phi = alpha * ops.sum(ops.G(z)) - ops.dot(ops.y, lam)
+    target = rtol * ops.ynorm
+    solve = None
+    it = 0
+    while True:
+        x = alpha * ops.g(z)
+        r = ops.A @ x - ops.y
+        rn = ops.norm(r)
+        floor = ops.floor(alpha, z, lam)
+        if rn <= target or (rn <= floor and it > 0):
+            if solve is None:
+                solve = ops.hess_factor(alpha * ops.gp(z))
+            return lam, it, True, solve
+        if it == maxiter:
+            return lam, it, False, solve
+        solve = ops.hess_factor(alpha * ops.gp(z))
+        d = solve(-r)
+        slope = ops.dot(r, d)  # directional derivative of phi, < 0
+        if not slope < 0:
+            return lam, it, bool(rn <= 8 * floor), solve
+        t = 1.0
+        for _ in range(60):
+            lam_new = lam + ops.scalar(t) * d
+            z_new = ops.z(lam_new)
+            if depth >= 3 and ops.maxabs(z_new) >= 1:
+                t *= 0.5
+                continue
+            Gsum = alpha * ops.sum(ops.G(z_new))  # G >= 0
+            ylam = ops.dot(ops.y, lam_new)
+            phi_new = Gsum - ylam
+            slack = 64 * ops.eps * (abs(phi) + Gsum + abs(ylam) + 1)
+            if phi_new <= phi + 1e-4 * t * slope + slack:
+                break
+            t *= 0.5
+        else:
+            return lam, it, bool(rn <= 8 * floor), solve
+        lam, z, phi = lam_new, z_new, phi_new
+        it += 1
+
+
+_DEBUG = False
+
+
+def _tau(alpha, depth):
+    """Continuation variable in which the dual solution is close to affine for small alpha."""
+    if depth == 2:
+        return math.log(alpha)
+    return alpha ** ((depth - 2) / depth)
+
+
+_FIRST_RATIO = 1e-2
+_LOOSE = 1e-6
+
+
+def _continuation(ops, depth, alpha, lam, solve, alpha0, rtol, maxiter):
+    """Follow the dual solution from alpha0 (solved: lam, Hessian solve) down to alpha.
+
+    Predictor: the tangent d lam / d log(alpha) = -H^{-1} y, extrapolated linearly in
+    tau = log(alpha) (D = 2) or tau = alpha^((D-2)/D) (D >= 3), in which the solution path
+    is asymptotically affine. Corrector: damped Newton. Step lengths adapt to the
+    corrector's iteration count.
+    """
+    total = steps = 0
+    cur_alpha = alpha0
+    log_ratio = math.log(_FIRST_RATIO)
+    while cur_alpha > alpha:
+        next_alpha = max(alpha, cur_alpha * math.exp(log_ratio))
+        tangent = -solve(ops.y)  # d lam / d log(alpha)
+        if depth == 2:
+            factor = math.log(next_alpha / cur_alpha)
+        else:
+            q = (depth - 2) / depth
+            factor = ((next_alpha / cur_alpha) ** q - 1.0) / q
+        guess = lam + ops.scalar(factor) * tangent
+        if depth >= 3:
+            shrink = 0
+            while ops.maxabs(ops.z(guess)) >= 1 and shrink < 30:
+                factor *= 0.5
+                guess = lam + ops.scalar(factor) * tangent
+                shrink += 1
+            if shrink == 30:
+                guess = lam
+        step_rtol = rtol if next_alpha == alpha else max(rtol, _LOOSE)
+        new_lam, it, ok, new_solve = _newton(ops, next_alpha, guess, step_rtol, maxiter)
+        if _DEBUG:
+            print(f"  step {cur_alpha:.1e} -> {next_alpha:.1e}: {it} its, ok={ok}")
+        total += it
+        if not ok:
+            if log_ratio > -0.01:
+                return lam, total, steps, False
+            log_ratio /= 4.0  # shorter continuation step, retry from the last solution
+            continue
+        steps += 1
+        lam, solve, cur_alpha = new_lam, new_solve, next_alpha
+        if it <= 3:
+            log_ratio = max(log_ratio * 2.0, math.log(1e-12))
+        elif it >= 6:
+            log_ratio /= 2.0
+    return lam, total, steps, True
+
+
+def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
+    """The limit :math:`x_\\infty(\\alpha) = \\lim_{t\\to\\infty} x(t)` of gradient flow.
+
+    Computed exactly (no time stepping) as the minimizer of the mirror potential
+    :math:`Q_\\alpha^D` subject to :math:`Ax = y` (Woodworth et al. 2020), through damped
+    Newton on the smooth, strictly convex dual
+    :math:`\\min_\\lambda\\ \\alpha\\sum_i G_D(a_i^\\top\\lambda) - y^\\top\\lambda`, with a
+    continuation in :math:`\\alpha` (from :math:`\\alpha = 1` downwards, with an
+    extrapolated warm start) when ``alpha < 1``.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, N)
+        Measurement matrix with linearly independent rows.
+    y : array_like, shape (m,)
+        Observations.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float
+        End-to-end initial scale :math:`\\alpha > 0` (:math:`u(0) = \\alpha^{1/D}`).
+    digits : int, optional
+        ``None`` (default) computes in float64. An integer ``k`` computes with mpmath so that
+        ``x_mp`` has about ``k`` correct significant digits (guard digits are added
+        internally to absorb cancellation near :math:`|z| = 1`).
+    rtol : float, optional
+        Stopping tolerance on :math:`\\|Ax - y\\|/\\|y\\|` (default ``1e-12`` in float64,
+        ``10**-digits`` in extended precision).
+    maxiter : int, optional
+        Maximum Newton iterations per continuation step.
+
+    Returns
+    -------
+    FlowLimitResult
+        With fields ``x``, ``dual``, ``primal_residual``, ``dual_feasibility``, ``n_iter``,
+        ``converged`` and, for ``digits``, ``x_mp``.
+
+    Raises
+    ------
+    ValueError
+        For malformed input, a ``y`` outside the range of ``A``, or rank-deficient ``A``.
+    NotConvergedError
+        If Newton cannot reach the tolerance (the result would not be the limit).
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0.5]]); y = np.array([1.0])
+    >>> res = flow_limit(A, y, depth=3, alpha=1e-6)
+    >>> res.x.round(6)
+    array([1.e+00, 3.e-06])
+    """
+    A, y = check_system(A, y)
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    maxiter = check_int(maxiter, "maxiter", 1)
+    if digits is not None:
+        digits = check_int(digits, "digits", 8)
+    if not np.any(y):
+        x0 = np.zeros(A.shape[1])
+        return FlowLimitResult(x0, np.zeros(A.shape[0]), 0.0, 0.0, 0, 0, True, depth, alpha,
+                               digits)
+
+    # float64 pass (also the warm start for extended precision)
+    ops = _F64(A, y, depth)
+    f64_rtol = 1e-12 if (rtol is None or digits is not None) else check_positive(rtol, "rtol")
+    alpha0 = max(alpha, 1.0)
+    f64_alpha = alpha if digits is None else max(alpha, 1e-8)
+    lam, n_iter, ok, solve = _newton(ops, alpha0, np.zeros(A.shape[0]), f64_rtol, maxiter)
+    steps = 1
+    if ok and f64_alpha < alpha0:
+        lam, it, st, ok = _continuation(ops, depth, f64_alpha, lam, solve, alpha0, f64_rtol,
+                                        maxiter)
+        n_iter += it
+        steps += st
+    if not ok and digits is None:
+        raise NotConvergedError(
+            f"flow_limit: dual Newton did not converge (depth={depth}, alpha={alpha:.3g}); "
+            "the problem may be badly scaled (normalize A and y) or alpha below float64's "
+            "reach; try digits=30."
+        )
+
+    x_mp = lam_mp = None
+    if digits is not None:
+        guard = 10 + int(math.ceil(math.log10(max(1.0, 1.0 / alpha))))
+        dps = digits + guard
+        with mpmath.workdps(dps):
+            mops = _MP(A, y, depth, dps)
+            lam_mp = np.array([mpmath.mpf(float(v)) for v in lam], dtype=object)
+            mp_rtol = mpmath.mpf(10) ** (-digits - 2) if rtol is None else mpmath.mpf(rtol)
+            lam_mp, it, ok, solve = _newton(mops, mpmath.mpf(f64_alpha), lam_mp, mp_rtol,
+                                            maxiter)
+            n_iter += it
+            if ok and alpha < f64_alpha:
+                lam_mp, it, st, ok = _continuation(
+                    mops, depth, alpha, lam_mp, solve, f64_alpha, mp_rtol, maxiter
+                )
+                n_iter += it
+                steps += st
+            if not ok:
+                raise NotConvergedError(
+                    f"flow_limit: extended-precision Newton did not converge (depth={depth}, "
+                    f"alpha={alpha:.3g}, digits={digits}); increase digits or maxiter."
+                )
+            a_mp = mpmath.mpf(alpha)
+            x_mp = a_mp * mops.g(mops.z(lam_mp))
+            res_mp = mops.norm(mops.A @ x_mp - mops.y) / mops.ynorm
+            feas = mops.maxabs(mops.z(lam_mp))
+            x = np.array([float(v) for v in x_mp])
+            lam = np.array([float(v) for v in lam_mp])
+            primal = float(res_mp)
+            feas = float(feas)
+    else:
+        z = A.T @ lam
+        x = alpha * _g(z, depth)
+        primal = float(np.linalg.norm(A @ x - y) / np.linalg.norm(y))
+        feas = float(np.max(np.abs(z)))
+    return FlowLimitResult(
+        x=x, dual=lam, primal_residual=primal, dual_feasibility=feas, n_iter=n_iter,
+        n_continuation=steps, converged=bool(ok), depth=depth, alpha=alpha, digits=digits,
+        x_mp=x_mp, dual_mp=lam_mp,
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# gradient flow: the mirror flow in R^m, or the direct (u, v) ODE
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class GradientFlowResult:
+    """Result of :func:`gradient_flow`.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+        Times (gradient-flow time of the shared ``u, v`` parametrization).
+    x : ndarray, shape (T, N)
+        The network's weights :math:`x(t)` at those times.
+    loss : ndarray, shape (T,)
+        :math:`\\tfrac12\\|Ax(t) - y\\|^2`.
+    converged : bool
+        Whether the final loss reached the tolerance (only meaningful when the horizon was
+        chosen automatically; with an explicit ``t_max`` it reports the final loss level).
+    method : str
+        ``"mirror"`` (reduced ODE in :math:`\\mathbb R^m`) or ``"parameters"`` (direct ODE).
+    nfev, njev : int
+        Right-hand-side and Jacobian evaluations of the integrator.
+    message : str
+        The integrator's message.
+    """
+
+    t: np.ndarray
+    x: np.ndarray
+    loss: np.ndarray
+    converged: bool
+    method: str
+    nfev: int
+    njev: int
+    message: str
+
+
+def _flow_tolerance(y):
+    return 1e-10 * max(1.0, float(np.linalg.norm(y)))
+
+
+def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror",
+                  rtol=1e-10, atol=None, tol=None):
+    """Integrate gradient flow on the depth-``depth`` diagonal network from scale ``alpha``.
+
+    With ``method="mirror"`` (default) the flow is integrated **exactly** in its reduced
+    form: :math:`\\dot\\zeta = y - A x(\\zeta)` in :math:`\\mathbb R^m` with
+    :math:`x(\\zeta) = \\alpha g_D(c_D A^\\top\\zeta)` (see :func:`flow_time_scale`), by the
+    stiff Radau IIA integrator with the analytic Jacobian
+    :math:`-\\alpha c_D A\\,\\mathrm{diag}(g_D')A^\\top`. Adaptive implicit steps grow along
+    the long plateaus of small :math:`\\alpha`, so incremental (saddle-to-saddle) learning
+    is resolved in a few hundred steps. ``method="parameters"`` integrates the
+    :math:`2N`-dimensional ODE in :math:`(u, v)` directly (an independent check; use it for
+    small :math:`N`).
+
+    Parameters
+    ----------
+    A : array_like, shape (m, N)
+        Measurement matrix with linearly independent rows.
+    y : array_like, shape (m,)
+        Observations.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float
+        End-to-end initial scale.
+    t_max : float, optional
+        Final time. By default the flow is integrated until
+        :math:`\\|Ax - y\\| \\le 10^{-10}\\max(1, \\|y\\|)`.
+    t_eval : array_like, optional
+        Increasing times at which to report the path (default: the integrator's steps).
+    method : {"mirror", "parameters"}
+        Reduced mirror-flow ODE or direct parameter ODE.
+    rtol, atol : float, optional
+        Integrator tolerances.
+    tol : float, optional
+        Residual norm at which the automatic horizon stops.
+
+    Returns
+    -------
+    GradientFlowResult
+        With ``t``, ``x`` of shape ``(len(t), N)``, ``loss`` and diagnostics.
+
+    Raises
+    ------
+    ValueError
+        For malformed input, or ``t_eval`` that is not increasing and non-negative.
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0.5]]); y = np.array([1.0])
+    >>> path = gradient_flow(A, y, depth=2, alpha=1e-3, t_eval=[0.0, 1.0, 50.0])
+    >>> path.x.shape
+    (3, 2)
+    """
+    A, y = check_system(A, y)
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    if method not in ("mirror", "parameters"):
+        raise ValueError(f"method must be 'mirror' or 'parameters', got {method!r}.")
+    rtol = check_positive(rtol, "rtol")
+    tol = _flow_tolerance(y) if tol is None else check_positive(tol, "tol")
+    if t_eval is not None:
+        t_eval = np.asarray(t_eval, dtype=float)
+        if t_eval.ndim != 1 or t_eval.size == 0 or np.any(t_eval < 0) or np.any(
+            np.diff(t_eval) <= 0
+        ) or not np.all(np.isfinite(t_eval)):
+            raise ValueError("t_eval must be a non-empty, strictly increasing array of times >= 0.")
+        if t_max is None:
+            t_max = float(t_eval[-1])
+    auto = t_max is None
+    if not auto:
+        t_max = check_positive(t_max, "t_max") if t_max != 0 else 0.0
+        if t_eval is not None and t_eval[-1] > t_max * (1 + 1e-12):
+            raise ValueError("t_eval extends beyond t_max; drop the late times or raise t_max.")
+    m, n = A.shape
+
+    if method == "mirror":
+        c = flow_time_scale(depth, alpha)
+
+        def x_of(state):
+            return alpha * _g(c * (A.T @ state), depth)
+
+        def rhs(_t, zeta):
+            return y - A @ x_of(zeta)
+
+        def jac(_t, zeta):
+            w = alpha * c * _gprime(c * (A.T @ zeta), depth)
+            return -(A * w) @ A.T
+
+        state0 = np.zeros(m)
+        default_atol = 1e-14
+    else:
+        s0 = alpha ** (1.0 / depth)
+
+        def x_of(state):
+            u, v = state[:n], state[n:]
+            return u**depth - v**depth
+
+        AtA = A.T @ A
+        Aty = A.T @ y
+
+        def rhs(_t, state):
+            u, v = state[:n], state[n:]
+            grad = AtA @ (u**depth - v**depth) - Aty
+            return np.concatenate([-depth * u ** (depth - 1) * grad,
+                                   depth * v ** (depth - 1) * grad])
+
+        def jac(_t, state):
+            u, v = state[:n], state[n:]
+            grad = AtA @ (u**depth - v**depth) - Aty
+            du = depth * u ** (depth - 1)
+            dv = depth * v ** (depth - 1)
+            J = np.empty((2 * n, 2 * n))
+            J[:n, :n] = -(du[:, None] * AtA * du[None, :])
+            J[:n, n:] = du[:, None] * AtA * dv[None, :]
+            J[n:, :n] = dv[:, None] * AtA * du[None, :]
+            J[n:, n:] = -(dv[:, None] * AtA * dv[None, :])
+            k = depth * (depth - 1)
+            J[np.arange(n), np.arange(n)] -= k * u ** (depth - 2) * grad
+            J[n + np.arange(n), n + np.arange(n)] += k * v ** (depth - 2) * grad
+            return J
+
+        state0 = np.full(2 * n, s0)
+        default_atol = 1e-14 * s0
+    atol = default_atol if atol is None else check_positive(atol, "atol")
+
+    events = None
+    if auto:
+        def converged_event(_t, state):
+            return float(np.linalg.norm(A @ x_of(state) - y)) - tol
+
+        converged_event.terminal = True
+        converged_event.direction = -1
+        events = converged_event
+        t_max = 1e30
+    if t_max == 0:
+        xs = np.zeros((1, n))
+        return GradientFlowResult(np.zeros(1), xs, np.array([0.5 * float(y @ y)]), False,
+                                  method, 0, 0, "t_max = 0")
+    sol = scipy.integrate.solve_ivp(
+        rhs, (0.0, t_max), state0, method="Radau", jac=jac, t_eval=t_eval, rtol=rtol,
+        atol=atol, events=events,
+    )
+    if sol.status < 0:
+        raise NotConvergedError(f"gradient_flow: the integrator failed: {sol.message}")
+    ts = sol.t
+    xs = np.array([x_of(sol.y[:, k]) for k in range(sol.y.shape[1])])
+    if auto and t_eval is None and sol.t_events[0].size:
+        ts = np.append(ts[:-1] if ts[-1] == sol.t_events[0][-1] else ts, sol.t_events[0][-1])
+        xe = x_of(sol.y_events[0][-1])
+        xs = np.vstack([xs[: len(ts) - 1], xe])
+    res = A @ xs.T - y[:, None]
+    loss = 0.5 * np.sum(res**2, axis=0)
+    final_ok = bool(np.sqrt(2 * loss[-1]) <= tol * 1.01) if len(loss) else False
+    if auto and not final_ok:
+        warnings.warn("gradient_flow: the residual did not reach the tolerance.",
+                      ConvergenceWarning, stacklevel=2)
+    return GradientFlowResult(ts, xs, loss, final_ok, method, int(sol.nfev), int(sol.njev),
+                              str(sol.message))
+
+
+# ----------------------------------------------------------------------------------------------
+# gradient descent
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class GradientDescentResult:
+    """Result of :func:`gradient_descent`.
+
+    Attributes
+    ----------
+    x : ndarray, shape (N,)
+        The final weights :math:`u^D - v^D` (or the product of the factors).
+    loss : ndarray
+        :math:`\\tfrac12\\|Ax_k - y\\|^2` at every iteration ``k = 0, ..., n_iter``.
+    n_iter : int
+        Number of iterations performed.
+    converged : bool
+        Whether :math:`\\|Ax - y\\| \\le` ``tol`` :math:`\\cdot\\max(1, \\|y\\|)` was reached.
+    step : float
+        The step size used.
+    u, v : ndarray
+        Final parameters; shape (N,) for the shared form, (D, N) for the factor form.
+    """
+
+    x: np.ndarray
+    loss: np.ndarray
+    n_iter: int
+    converged: bool
+    step: float
+    u: np.ndarray
+    v: np.ndarray
+
+
+def default_step(A, y, depth, alpha):
+    """A safe constant step size for :func:`gradient_descent` from the local smoothness.
+
+    The Hessian of the loss in :math:`(u, v)` has norm at most about
+    :math:`D^2 M^{2-2/D}\\|A\\|_2^2 + D(D-1) M^{1-2/D}\\|A^\\top y\\|_\\infty` when the weights
+    stay below :math:`M`. We take :math:`M = \\max(\\alpha, \\sqrt{N/m}\\,\\|A^+y\\|_2)`: the
+    minimum-norm interpolator :math:`A^+y` sees only an :math:`m/N` share of a generic
+    interpolator's energy, so this estimates the size of the weights the flow reaches. The
+    step is half the inverse of that bound; divergence is detected and reported.
+
+    Parameters
+    ----------
+    A, y : array_like
+        The system.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float
+        End-to-end initial scale.
+
+    Returns
+    -------
+    float
+        The step size.
+
+    Examples
+    --------
+    >>> round(default_step(np.eye(2), np.ones(2), 2, 1e-3), 4)
+    0.0417
+    """
+    A, y = check_system(A, y)
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    x_l2 = np.linalg.lstsq(A, y, rcond=None)[0]
+    m, n = A.shape
+    M = max(alpha, math.sqrt(n / m) * float(np.linalg.norm(x_l2)))
+    normA = float(np.linalg.norm(A, 2))
+    smooth = depth**2 * M ** (2 - 2 / depth) * normA**2 + depth * (depth - 1) * M ** (
+        1 - 2 / depth) * float(np.max(np.abs(A.T @ y)))
+    return 0.5 / smooth
+
+
+def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10, *,
+                     factors=None, record_every=1):
+    """Gradient descent on the loss :math:`\\tfrac12\\|A(u^D - v^D) - y\\|^2`.
+
+    Starts from :math:`u = v = \\alpha^{1/D}` (shared form). With ``factors=(U, V)``, arrays
+    of shape ``(depth, N)``, it instead runs on the factor form
+    :math:`x = \\prod_k u_k - \\prod_k v_k` from that (possibly unbalanced or random)
+    initialization; ``alpha`` is then ignored except for the default step. With identical
+    factors the factor form with step :math:`\\eta` equals the shared form with
+    :math:`\\eta/D`.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, N)
+        Measurement matrix with linearly independent rows.
+    y : array_like, shape (m,)
+        Observations.
+    depth : int
+        Depth :math:`D \\ge 2`.
+    alpha : float
+        End-to-end initial scale.
+    step : float, optional
+        Step size; default :func:`default_step`.
+    max_iter : int
+        Maximum number of iterations.
+    tol : float
+        Stop when :math:`\\|Ax - y\\| \\le` ``tol`` :math:`\\cdot\\max(1,\\|y\\|)`.
+    factors : tuple of ndarray, optional
+        ``(U, V)`` initial factors, each of shape ``(depth, N)``.
+    record_every : int
+        Record the loss every this many iterations.
+
+    Returns
+    -------
+    GradientDescentResult
+        With ``x``, ``loss`` history, ``n_iter``, ``converged`` and ``step``. When the
+        tolerance is not reached within ``max_iter`` a :class:`ConvergenceWarning` is issued
+        and ``converged`` is False.
+
+    Raises
+    ------
+    DivergenceError
+        If the iterates overflow, become NaN, or the loss grows by a factor 1e4: the step is
+        too large; the message suggests a smaller one.
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0.5]]); y = np.array([1.0])
+    >>> res = gradient_descent(A, y, depth=2, alpha=1e-4)
+    >>> bool(res.converged), res.x.round(2)
+    (True, array([0.99, 0.02]))
+    """
+    A, y = check_system(A, y)
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    max_iter = check_int(max_iter, "max_iter", 1)
+    record_every = check_int(record_every, "record_every", 1)
+    tol = check_positive(tol, "tol")
+    n = A.shape[1]
+    if step is None:
+        step = default_step(A, y, depth, alpha)
+        if factors is not None:
+            step *= depth
+    step = check_positive(step, "step")
+    target = tol * max(1.0, float(np.linalg.norm(y)))
+    if factors is None:
+        u = np.full(n, alpha ** (1.0 / depth))
+        v = u.copy()
+        x = u**depth - v**depth
+    else:
+        U, V = (np.array(f, dtype=float) for f in factors)
+        if U.shape != (depth, n) or V.shape != (depth, n):
+            raise ValueError(
+                f"factors must be a pair (U, V) of arrays of shape (depth, N) = ({depth}, {n}); "
+                f"got {U.shape} and {V.shape}."
+            )
+        if not (np.all(np.isfinite(U)) and np.all(np.isfinite(V))):
+            raise ValueError("factors contain NaN or infinite entries.")
+        x = np.prod(U, axis=0) - np.prod(V, axis=0)
+    r = A @ x - y
+    loss0 = 0.5 * float(r @ r)
+    losses = [loss0]
+    converged = bool(np.sqrt(2 * loss0) <= target)
+    k = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        while not converged and k < max_iter:
+            g = A.T @ r
+            if factors is None:
+                gu = depth * u ** (depth - 1) * g
+                gv = depth * v ** (depth - 1) * g
+                u = u - step * gu
+                v = v + step * gv
+                x = u**depth - v**depth
+            else:
+                U = U - step * _others_product(U) * g
+                V = V + step * _others_product(V) * g
+                x = np.prod(U, axis=0) - np.prod(V, axis=0)
+            r = A @ x - y
+            k += 1
+            loss = 0.5 * float(r @ r)
+            if not np.isfinite(loss) or loss > 1e4 * max(loss0, 1e-300):
+                raise DivergenceError(
+                    f"gradient_descent diverged at iteration {k} (loss {loss:.3g}, step "
+                    f"{step:.3g}); use a smaller step, e.g. step={step / 4:.3g}."
+                )
+            if k % record_every == 0:
+                losses.append(loss)
+            converged = bool(np.sqrt(2 * loss) <= target)
+    if not converged:
+        warnings.warn(
+            f"gradient_descent did not reach tol={tol:g} in {max_iter} iterations "
+            f"(residual {np.linalg.norm(r):.3g}); increase max_iter or the step.",
+            ConvergenceWarning, stacklevel=2,
+        )
+    if factors is None:
+        return GradientDescentResult(x, np.array(losses), k, converged, step, u, v)
+    return GradientDescentResult(x, np.array(losses), k, converged, step, U, V)
+
+
+def _others_product(F):
+    """For each row k, the entrywise product of all other rows of F (no division)."""
+    D = F.shape[0]
+    prefix = np.ones_like(F)
+    suffix = np.ones_like(F)
+    for k in range(1, D):
+        prefix[k] = prefix[k - 1] * F[k - 1]
+        suffix[D - 1 - k] = suffix[D - k] * F[D - k]
+    return prefix * suffix
