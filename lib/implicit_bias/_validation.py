@@ -116,7 +116,8 @@ def _raise_rank_error(A, y):
 def check_depth(depth, *, minimum: int = 2, name: str = "depth") -> int:
     """Return ``depth`` as an int >= ``minimum`` or raise."""
     if isinstance(depth, bool) or not isinstance(depth, numbers.Integral):
-        if isinstance(depth, numbers.Real) and float(depth).is_integer():
+        if (not isinstance(depth, bool) and isinstance(depth, numbers.Real)
+                and float(depth).is_integer()):
             depth = int(depth)
         else:
             raise TypeError(

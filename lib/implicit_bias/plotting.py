@@ -66,17 +66,18 @@ def use_book_style():
 
     Returns
     -------
-    dict
-        The rcParams that were set.
+    None
+        Nothing, so that a notebook cell ending with this call prints nothing; the style is
+        in :data:`BOOK_STYLE`.
 
     Examples
     --------
-    >>> style = use_book_style()
-    >>> style["axes.grid"]
+    >>> use_book_style()
+    >>> import matplotlib as mpl
+    >>> mpl.rcParams["axes.grid"]
     True
     """
     mpl.rcParams.update(BOOK_STYLE)
-    return dict(BOOK_STYLE)
 
 
 def depth_color(depth):

@@ -1,0 +1,92 @@
+"""Tests of implicit_bias._validation: accepted inputs are normalized, bad ones named."""
+
+import numpy as np
+import pytest
+from implicit_bias._validation import (
+    check_alpha,
+    check_depth,
+    check_int,
+    check_matrix,
+    check_positive,
+    check_system,
+    check_vector,
+)
+
+
+def test_check_matrix():
+    A = check_matrix([[1, 2], [3, 4]])
+    assert A.dtype == float and A.shape == (2, 2)
+    with pytest.raises(ValueError, match="2-D"):
+        check_matrix(np.ones(3))
+    with pytest.raises(ValueError, match="2-D"):
+        check_matrix(np.ones((2, 2, 2)))
+    with pytest.raises(ValueError, match="empty"):
+        check_matrix(np.ones((0, 3)))
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        check_matrix([[1.0, np.inf]])
+    with pytest.raises(TypeError, match="B must be a 2-D array"):
+        check_matrix(None, name="B")
+    with pytest.raises(TypeError, match="real numbers"):
+        check_matrix([["a", "b"]])
+
+
+def test_check_vector():
+    np.testing.assert_array_equal(check_vector([[1.0], [2.0]]), [1.0, 2.0])  # column -> 1-D
+    with pytest.raises(ValueError, match="shape mismatch"):
+        check_vector([1.0, 2.0], length=3)
+    with pytest.raises(ValueError, match="1-D"):
+        check_vector(np.ones((2, 2)))
+    with pytest.raises(ValueError, match="NaN"):
+        check_vector([np.nan])
+    with pytest.raises(TypeError, match="1-D array"):
+        check_vector("abc")
+
+
+def test_check_system():
+    A, y = check_system([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]], [1, 2])
+    assert A.shape == (2, 3) and y.dtype == float
+    with pytest.raises(ValueError, match="not in the range of A"):
+        check_system(np.ones((3, 2)) + np.eye(3, 2), [1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="rank-deficient"):
+        check_system([[1.0, 1.0], [2.0, 2.0]], [1.0, 2.0])
+    with pytest.raises(ValueError, match="all-zero row"):
+        check_system([[0.0, 0.0], [1.0, 0.0]], [0.0, 1.0])
+    # badly scaled rows are fine (rows are normalized before the rank test)
+    check_system([[1e-8, 0.0, 1e-8], [0.0, 1e8, 1e8]], [1.0, 1.0])
+    # the rank test can be switched off
+    A, _ = check_system([[1.0, 1.0], [2.0, 2.0]], [1.0, 2.0], require_full_row_rank=False)
+    assert A.shape == (2, 2)
+
+
+def test_check_depth():
+    assert check_depth(3) == 3
+    assert check_depth(np.int64(4)) == 4
+    assert check_depth(3.0) == 3  # integral floats are accepted
+    assert check_depth(3, minimum=3) == 3
+    for bad in (2.5, "3", True, False, None, np.nan):
+        with pytest.raises(TypeError, match="depth must be an integer"):
+            check_depth(bad)
+    with pytest.raises(ValueError, match="depth must be an integer >= 2, got 1"):
+        check_depth(1)
+    with pytest.raises(ValueError, match=">= 3"):
+        check_depth(2, minimum=3)
+
+
+def test_check_alpha_positive_int():
+    assert check_alpha(np.float32(0.5)) == 0.5
+    assert check_alpha(1) == 1.0
+    for bad in (0, -1e-3, np.inf, np.nan):
+        with pytest.raises(ValueError, match="alpha must be a positive finite number"):
+            check_alpha(bad)
+    for bad in ("1", None, True, [1.0]):
+        with pytest.raises(TypeError, match="alpha must be a positive real number"):
+            check_alpha(bad)
+    with pytest.raises(ValueError, match="step"):
+        check_positive(-1.0, "step")
+    assert check_int(np.int32(5), "n") == 5
+    with pytest.raises(TypeError, match="n must be an integer"):
+        check_int(5.0, "n")
+    with pytest.raises(TypeError, match="n must be an integer"):
+        check_int(True, "n")
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        check_int(0, "n", 1)
