@@ -1,0 +1,259 @@
+"""Tests of implicit_bias.examples against independent computations."""
+
+import doctest
+import math
+from fractions import Fraction
+
+import implicit_bias.examples as examples_module
+import mpmath
+import numpy as np
+import pytest
+import scipy.integrate
+import scipy.optimize
+from implicit_bias.diagonal import flow_limit, h
+from implicit_bias.examples import (
+    gaussian_instance,
+    nonunique_example,
+    one_by_two,
+    statistical_dimension,
+)
+from implicit_bias.l1 import basis_pursuit, varrho
+from scipy.stats import norm
+
+
+def test_doctests():
+    res = doctest.testmod(examples_module, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted > 5
+
+
+# ----------------------------------------------------------------------------------------------
+# gaussian_instance
+# ----------------------------------------------------------------------------------------------
+def test_gaussian_instance_shapes_and_seed():
+    a = gaussian_instance(30, 80, 5, seed=3)
+    b = gaussian_instance(30, 80, 5, seed=3)
+    c = gaussian_instance(30, 80, 5, seed=4)
+    assert a.A.shape == (30, 80) and a.y.shape == (30,) and a.x_star.shape == (80,)
+    np.testing.assert_array_equal(a.A, b.A)
+    np.testing.assert_array_equal(a.x_star, b.x_star)
+    assert not np.array_equal(a.A, c.A)
+    assert np.array_equal(a.support, np.sort(a.support)) and a.sparsity == 5
+    np.testing.assert_array_equal(np.flatnonzero(a.x_star), a.support)
+    np.testing.assert_allclose(a.A @ a.x_star, a.y, rtol=0, atol=1e-14)
+    mags = np.abs(a.x_star[a.support])
+    assert np.all((mags >= 1) & (mags <= 2))
+    assert a.shape == (30, 80) and a.seed == 3
+
+
+def test_gaussian_instance_normalization():
+    inst = gaussian_instance(400, 300, 3, seed=0)
+    # entries N(0, 1/m): column norms^2 have mean 1 and sd sqrt(2/m) ~ 0.07
+    col = np.sum(inst.A**2, axis=0)
+    assert abs(col.mean() - 1) < 0.02
+    raw = gaussian_instance(400, 300, 3, seed=0, normalize=False)
+    np.testing.assert_allclose(raw.A / math.sqrt(400), inst.A)
+
+
+def test_gaussian_instance_options():
+    pos = gaussian_instance(10, 20, 6, seed=1, signs="positive", magnitudes="ones")
+    np.testing.assert_array_equal(pos.x_star[pos.support], np.ones(6))
+    g = gaussian_instance(10, 20, 6, seed=1, magnitudes="gaussian")
+    assert g.support.size == 6
+    z = gaussian_instance(10, 20, 0, seed=1)
+    assert not np.any(z.y)
+
+
+def test_gaussian_instance_exact_data():
+    inst = gaussian_instance(40, 100, 6, seed=5, exact=True)
+    for i in range(40):
+        exact = sum(Fraction(float(inst.A[i, j])) * Fraction(float(inst.x_star[j]))
+                    for j in inst.support)
+        assert Fraction(float(inst.y[i])) == exact
+
+
+@pytest.mark.parametrize("kwargs, err", [
+    (dict(m=5, N=10, s=11), ValueError),
+    (dict(m=0, N=10, s=1), ValueError),
+    (dict(m=5, N=10, s=2, signs="mixed"), ValueError),
+    (dict(m=5, N=10, s=2, magnitudes="big"), ValueError),
+    (dict(m=5.5, N=10, s=2), TypeError),
+])
+def test_gaussian_instance_bad_input(kwargs, err):
+    with pytest.raises(err):
+        gaussian_instance(**kwargs)
+
+
+# ----------------------------------------------------------------------------------------------
+# the [1, c] example
+# ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("depth", [2, 3, 4])
+@pytest.mark.parametrize("alpha", [1e-2, 1e-5, 1e-9])
+def test_one_by_two_limit_matches_flow_limit(depth, alpha):
+    ex = one_by_two(0.6)
+    x = ex.limit(depth, alpha)
+    ref = flow_limit(ex.A, ex.y, depth, alpha).x
+    np.testing.assert_allclose(x, ref, rtol=1e-9, atol=1e-14)
+    assert abs(ex.A @ x - ex.y)[0] < 1e-15
+    assert ex.error(depth, alpha) == pytest.approx(np.abs(x - ex.x_l1).sum(), rel=1e-12)
+
+
+@pytest.mark.parametrize("depth", [2, 3])
+def test_one_by_two_limit_matches_extended_precision(depth):
+    ex = one_by_two(0.3)
+    alpha = 1e-25
+    res = flow_limit(ex.A, ex.y, depth, alpha, digits=30)
+    assert ex.limit(depth, alpha)[1] == pytest.approx(float(res.x_mp[1]), rel=1e-10)
+
+
+@pytest.mark.parametrize("c", [0.2, 0.6, 0.9])
+def test_one_by_two_closed_form_asymptotics(c):
+    ex = one_by_two(c)
+    # D = 2: the ratio tends to 1 (exactly (1 + c) alpha^(1-c) up to O(alpha^(2c)) corrections)
+    assert ex.error(2, 1e-200) / ex.error_asymptotic(2, 1e-200) == pytest.approx(1, abs=1e-6)
+    for depth in (3, 4, 6):
+        ratio = ex.error(depth, 1e-60) / ex.error_asymptotic(depth, 1e-60)
+        assert ratio == pytest.approx(1, abs=1e-6)
+        expected = (1 + c) * 1e-60 * float(h(c, depth))
+        assert ex.error_asymptotic(depth, 1e-60) == pytest.approx(expected, rel=1e-14)
+    assert ex.varrho == c
+    assert varrho(ex.A, ex.x_l1) == pytest.approx(c, abs=1e-12)
+
+
+def test_one_by_two_slope_is_one_minus_c():
+    ex = one_by_two(0.45)
+    alphas = np.logspace(-40, -20, 5)
+    errs = [ex.error(2, a) for a in alphas]
+    slope = np.polyfit(np.log(alphas), np.log(errs), 1)[0]
+    assert slope == pytest.approx(0.55, abs=1e-4)
+
+
+def test_one_by_two_c_zero_and_bad_c():
+    ex = one_by_two(0)
+    assert ex.error(2, 1e-3) == 0.0 and ex.error_asymptotic(2, 1e-3) == 0.0
+    for bad in (-0.1, 1.0, 2.0):
+        with pytest.raises(ValueError):
+            one_by_two(bad)
+    with pytest.raises(TypeError):
+        one_by_two("0.5")
+    with pytest.raises(ValueError):
+        ex.limit(1, 1e-3)
+    with pytest.raises(ValueError):
+        ex.limit(2, -1.0)
+
+
+# ----------------------------------------------------------------------------------------------
+# the non-unique example
+# ----------------------------------------------------------------------------------------------
+def test_nonunique_example_face():
+    ex = nonunique_example()
+    np.testing.assert_allclose(ex.A @ ex.face_direction, 0, atol=1e-15)
+    bp = basis_pursuit(ex.A, ex.y)
+    assert bp.objective == pytest.approx(ex.l1_value, abs=1e-12)
+    assert bp.unique is False
+    for t in np.linspace(*ex.t_range, 7):
+        x = ex.point(t)
+        np.testing.assert_allclose(ex.A @ x, ex.y, atol=1e-14)
+        assert np.abs(x).sum() == pytest.approx(1.0, abs=1e-14)
+        assert np.all(x >= -1e-15)
+    lo, hi = ex.t_range
+    assert min(ex.point(lo)) == pytest.approx(0, abs=1e-15)
+    assert min(ex.point(hi)) == pytest.approx(0, abs=1e-15)
+    # just outside the segment the l1 norm grows
+    d = ex.face_direction
+    assert np.abs(ex.face_point + (hi + 0.01) * d).sum() > 1 + 1e-3
+    assert np.abs(ex.face_point + (lo - 0.01) * d).sum() > 1 + 1e-3
+    with pytest.raises(ValueError):
+        ex.point(0.5)
+
+
+# ----------------------------------------------------------------------------------------------
+# statistical dimension
+# ----------------------------------------------------------------------------------------------
+def _delta_by_quadrature(s, N):
+    def f(tau):
+        tail = scipy.integrate.quad(lambda g: 2 * (g - tau) ** 2 * norm.pdf(g), tau, np.inf)[0]
+        return s * (1 + tau**2) + (N - s) * tail
+
+    return scipy.optimize.minimize_scalar(f, bounds=(0, 10), method="bounded",
+                                          options={"xatol": 1e-10}).fun
+
+
+@pytest.mark.parametrize("s, N", [(1, 50), (10, 100), (50, 100), (25.5, 200)])
+def test_statistical_dimension_vs_quadrature(s, N):
+    assert statistical_dimension(s, N) == pytest.approx(_delta_by_quadrature(s, N), rel=1e-8)
+
+
+def test_statistical_dimension_vs_monte_carlo():
+    # delta(C) = E dist(g, cone(subdifferential))^2 (Amelunxen et al. 2014); the inf-over-tau
+    # formula is an upper bound (E min <= min E) that exceeds it by at most 2 sqrt(N/s)
+    # (their error bound for the l1 descent cone)
+    rng = np.random.default_rng(0)
+    s, N, n = 10, 100, 2000
+    g = rng.standard_normal((n, N))
+    taus = np.linspace(0, 4, 201)  # grid error in dist^2 < 1e-2, far below the MC error
+    gc = np.abs(g[:, s:])
+    # sign(x_S) = + without loss of generality: dist^2 = sum_S (g - tau)^2 + sum (|g| - tau)_+^2
+    d2 = np.full(n, np.inf)
+    for tau in taus:
+        val = np.sum((g[:, :s] - tau) ** 2, 1) + np.sum(np.maximum(gc - tau, 0) ** 2, 1)
+        d2 = np.minimum(d2, val)
+    mc, se = d2.mean(), d2.std() / math.sqrt(n)
+    delta = statistical_dimension(s, N)
+    assert mc <= delta + 4 * se
+    assert delta - 2 * math.sqrt(N / s) - 4 * se <= mc
+
+
+def test_statistical_dimension_properties():
+    vals = [statistical_dimension(s, 100) for s in range(0, 101, 5)]
+    assert np.all(np.diff(vals) > 0)
+    assert vals[0] == 0.0 and vals[-1] == 100.0
+    assert all(s <= v for s, v in zip(range(0, 101, 5), vals, strict=True))
+    # known asymptotics: delta(s, N) ~ 2 s log(N/s) as s/N -> 0 (slowly: log log corrections),
+    # and the upper bound 2 s log(N/s) + 5 s / 4 (Chandrasekaran et al. 2012)
+    s = 10
+    ratios = []
+    for N in (10**3, 10**6, 10**9, 10**15):
+        d = statistical_dimension(s, N)
+        assert d <= 2 * s * math.log(N / s) + 1.25 * s
+        ratios.append(d / (2 * s * math.log(N / s)))
+    assert np.all(np.diff(ratios) > 0) and 0.85 < ratios[-1] < 1
+
+
+def test_statistical_dimension_locates_the_phase_transition():
+    """Basis pursuit succeeds rarely below delta and usually above it (50% crossing)."""
+    N, s = 60, 6
+    delta = statistical_dimension(s, N)
+    rates = []
+    for m in (round(delta) - 8, round(delta) + 8):
+        ok = 0
+        for trial in range(30):
+            inst = gaussian_instance(m, N, s, seed=1000 * m + trial)
+            x = basis_pursuit(inst.A, inst.y, check_unique=False).x
+            ok += np.abs(x - inst.x_star).max() < 1e-6
+        rates.append(ok / 30)
+    assert rates[0] < 0.5 < rates[1]
+
+
+def test_statistical_dimension_bad_input():
+    with pytest.raises(ValueError):
+        statistical_dimension(11, 10)
+    with pytest.raises(ValueError):
+        statistical_dimension(-1, 10)
+    with pytest.raises(TypeError):
+        statistical_dimension("3", 10)
+    with pytest.raises(ValueError):
+        statistical_dimension(1, 0)
+
+
+def test_mpmath_context_untouched():
+    assert mpmath.mp.dps == 15
+
+
+@pytest.mark.parametrize("depth", [2, 3, 5, 10])
+def test_one_by_two_extreme_alphas(depth):
+    ex = one_by_two(0.7)
+    np.testing.assert_allclose(ex.limit(depth, 10.0), flow_limit(ex.A, ex.y, depth, 10.0).x,
+                               atol=1e-13)
+    for alpha in (1e-100, 1e-300):
+        assert ex.error(depth, alpha) / ex.error_asymptotic(depth, alpha) == pytest.approx(
+            1, abs=1e-8)
