@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBVAL_TIMEOUT ?= 300
 
-.PHONY: help venv book test unit nbtest lint bench lab test-browser clean nb
+.PHONY: help venv book test unit nbtest lint bench lab test-browser exercises-index clean nb
 
 help:
 	@echo "make book          build the HTML book from clean (executes every notebook)"
@@ -15,6 +15,7 @@ help:
 	@echo "make bench         run the benchmarks in benchmarks/ and print their tables"
 	@echo "make lab           open the notebooks in JupyterLab"
 	@echo "make test-browser  open every built page in headless Chromium (after make book)"
+	@echo "make exercises-index  regenerate exercises.md from the chapters in _toc.yml"
 	@echo "make nb NB=chapters/xx.ipynb   run nbval on one notebook"
 
 $(BIN)/python:
@@ -55,10 +56,17 @@ bench: $(STAMP)
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters/
 
+# Opens every page of _build/html (from `make book`) in headless Chromium; see tests/browser/.
+# Installs Debian's chromium + chromium-driver if missing, and fails (never skips) without them.
 test-browser: $(STAMP)
 	@bash tests/browser/install_browser.sh
-	$(BIN)/python -m pip install --quiet -e '.[book,test,browser]'
-	$(BIN)/python tests/browser/check_pages.py _build/html
+	@$(BIN)/python -c "import selenium" 2>/dev/null || \
+		$(BIN)/python -m pip install --quiet -e '.[book,test,browser]'
+	$(BIN)/python tests/browser/check_pages.py _build/html --screenshots _build/screenshots
+
+# exercises.md collects every chapter's exercises; tests/test_docs.py fails when it is stale.
+exercises-index: $(STAMP)
+	$(BIN)/python tests/test_docs.py --write
 
 clean:
 	rm -rf _build .pytest_cache
