@@ -18,6 +18,7 @@ import textwrap
 import numpy as np
 import pytest
 import yaml
+from book_toc import toc, toc_entries, toc_files
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 EXERCISES_PAGE = ROOT / "exercises.md"
@@ -34,33 +35,11 @@ def public_modules():
                   if not m.name.startswith("_"))
 
 
-def _toc_files(node):
-    out = []
-    if isinstance(node, dict):
-        for key in ("root", "file"):
-            if key in node:
-                out.append(node[key])
-        for value in node.values():
-            out.extend(_toc_files(value))
-    elif isinstance(node, list):
-        for value in node:
-            out.extend(_toc_files(value))
-    return out
-
-
-def toc():
-    return yaml.safe_load((ROOT / "_toc.yml").read_text())
-
-
-def toc_entries():
-    return _toc_files(toc())
-
-
 def toc_chapters():
     """Chapter notebooks in the order of the table of contents, with their chapter number."""
     out, number = [], 0
     for part in toc().get("parts", []):
-        for entry in _toc_files(part.get("chapters", [])):
+        for entry in toc_files(part.get("chapters", [])):
             path = ROOT / (entry + ".ipynb")
             if part.get("numbered"):
                 number += 1

@@ -8,29 +8,11 @@ import tomllib
 
 import pytest
 import yaml
+from book_toc import toc_entries
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "chapters").glob("**/*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts)
-
-
-def _toc_files(node):
-    out = []
-    if isinstance(node, dict):
-        if "file" in node:
-            out.append(node["file"])
-        if "root" in node:
-            out.append(node["root"])
-        for v in node.values():
-            out.extend(_toc_files(v))
-    elif isinstance(node, list):
-        for v in node:
-            out.extend(_toc_files(v))
-    return out
-
-
-def toc_entries():
-    return _toc_files(yaml.safe_load((ROOT / "_toc.yml").read_text()))
 
 
 def test_there_are_notebooks():
