@@ -611,6 +611,7 @@ def test_docstring_examples_run():
     assert result.failed == 0 and result.attempted >= 15
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")
 def test_flow_limit_never_reports_an_overflow_as_converged(monkeypatch):
     """A non-finite limit must raise, whatever the Newton loop believed."""
     import implicit_bias.diagonal as dmod
