@@ -29,6 +29,7 @@ import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 from implicit_bias.diagonal import default_step, flow_limit, gradient_descent  # noqa: E402
+from implicit_bias.examples import gaussian_instance  # noqa: E402
 
 FLOW_TARGET = 0.1  # s per flow_limit call, float64
 RATIO_TARGET = 300.0
@@ -40,13 +41,9 @@ GD_CHUNK = 2_000  # iterations between two distance checks
 
 
 def instance(m, n, s, seed):
-    """Seeded Gaussian instance: A_ij ~ N(0, 1/m), x* s-sparse with |x*_i| in [1, 2]."""
-    g = np.random.default_rng(seed)
-    A = g.standard_normal((m, n)) / np.sqrt(m)
-    x = np.zeros(n)
-    idx = g.choice(n, s, replace=False)
-    x[idx] = g.choice([-1.0, 1.0], s) * (1.0 + g.random(s))
-    return A, A @ x, x
+    """The library's seeded Gaussian instance: A_ij ~ N(0, 1/m), |x*_i| in [1, 2]."""
+    inst = gaussian_instance(m, n, s, seed=seed)
+    return inst.A, inst.y, inst.x_star
 
 
 def timed(fn, repeats=3):
