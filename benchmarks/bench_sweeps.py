@@ -1,6 +1,6 @@
 """Throughput of the sweep engine on the sparse-recovery experiment of Chapter 8.
 
-The documented "full" configuration (``implicit_bias.sweeps.RECOVERY_CONFIGS["full"]``,
+The documented "full" configuration (``implicit_bias.recovery.RECOVERY_CONFIGS["full"]``,
 100 trials per cell) has about 150 000 trials and would take hours on two cores, so this
 script times a documented fraction of it: **every cell of the full grids, with
 ``TRIALS[part]`` trials per cell instead of 100** (the cost of a trial does not depend on the
@@ -26,25 +26,17 @@ import sys  # noqa: E402
 import time  # noqa: E402
 
 import pandas as pd  # noqa: E402
-from implicit_bias.sweeps import (  # noqa: E402
+from implicit_bias.recovery import (  # noqa: E402
     RECOVERY_CONFIGS,
+    gd_versus_flow,
     phase_trial,
     recovery_trial,
-    run_sweep,
 )
+from implicit_bias.sweeps import run_sweep  # noqa: E402
 
 #: trials per cell in the timed fraction (the full configuration has 100)
 TRIALS = {"bp": 2, "flow": 2, "phase-bp": 1, "phase-flow": 1, "gd": 1}
 FULL = RECOVERY_CONFIGS["full"]
-
-
-def gd_and_flow(m, N, s, seed):
-    """The chapter's gradient-descent trial: GD and the flow limit on one instance."""
-    g = FULL["gd"]
-    gd = recovery_trial(m, N, s, "gd", g["depth"], g["alpha"], seed, step=g["step"],
-                        max_iter=g["max_iter"])
-    flow = recovery_trial(m, N, s, "flow", g["depth"], g["alpha"], seed)
-    return {"gd_error": gd["rel_error"], "flow_error": flow["rel_error"]}
 
 
 def parts():
@@ -67,7 +59,9 @@ def parts():
                                      "method": ["flow"], "depth": p["depths"],
                                      "alpha": [p["alpha"]]}, ["m", "rho", "N"],
          len(p["m"]) * len(p["rho"]) * len(p["depths"]) * p["n_trials"]),
-        ("gd", gd_and_flow, {"m": g["m"], "N": [g["N"]], "s": [g["s"]]}, keys,
+        ("gd", gd_versus_flow, {"m": g["m"], "N": [g["N"]], "s": [g["s"]],
+                                "depth": [g["depth"]], "alpha": [g["alpha"]],
+                                "step": [g["step"]], "max_iter": [g["max_iter"]]}, keys,
          len(g["m"]) * g["n_trials"]),
     ]
     return out

@@ -8,17 +8,13 @@ import implicit_bias.examples as examples_module
 import mpmath
 import numpy as np
 import pytest
-import scipy.integrate
-import scipy.optimize
 from implicit_bias.diagonal import flow_limit, h
 from implicit_bias.examples import (
     gaussian_instance,
     nonunique_example,
     one_by_two,
-    statistical_dimension,
 )
 from implicit_bias.l1 import basis_pursuit, varrho
-from scipy.stats import norm
 
 
 def test_doctests():
@@ -164,85 +160,6 @@ def test_nonunique_example_face():
     assert np.abs(ex.face_point + (lo - 0.01) * d).sum() > 1 + 1e-3
     with pytest.raises(ValueError):
         ex.point(0.5)
-
-
-# ----------------------------------------------------------------------------------------------
-# statistical dimension
-# ----------------------------------------------------------------------------------------------
-def _delta_by_quadrature(s, N):
-    def f(tau):
-        tail = scipy.integrate.quad(lambda g: 2 * (g - tau) ** 2 * norm.pdf(g), tau, np.inf)[0]
-        return s * (1 + tau**2) + (N - s) * tail
-
-    return scipy.optimize.minimize_scalar(f, bounds=(0, 10), method="bounded",
-                                          options={"xatol": 1e-10}).fun
-
-
-@pytest.mark.parametrize("s, N", [(1, 50), (10, 100), (50, 100), (25.5, 200)])
-def test_statistical_dimension_vs_quadrature(s, N):
-    assert statistical_dimension(s, N) == pytest.approx(_delta_by_quadrature(s, N), rel=1e-8)
-
-
-def test_statistical_dimension_vs_monte_carlo():
-    # delta(C) = E dist(g, cone(subdifferential))^2 (Amelunxen et al. 2014); the inf-over-tau
-    # formula is an upper bound (E min <= min E) that exceeds it by at most 2 sqrt(N/s)
-    # (their error bound for the l1 descent cone)
-    rng = np.random.default_rng(0)
-    s, N, n = 10, 100, 2000
-    g = rng.standard_normal((n, N))
-    taus = np.linspace(0, 4, 201)  # grid error in dist^2 < 1e-2, far below the MC error
-    gc = np.abs(g[:, s:])
-    # sign(x_S) = + without loss of generality: dist^2 = sum_S (g - tau)^2 + sum (|g| - tau)_+^2
-    d2 = np.full(n, np.inf)
-    for tau in taus:
-        val = np.sum((g[:, :s] - tau) ** 2, 1) + np.sum(np.maximum(gc - tau, 0) ** 2, 1)
-        d2 = np.minimum(d2, val)
-    mc, se = d2.mean(), d2.std() / math.sqrt(n)
-    delta = statistical_dimension(s, N)
-    assert mc <= delta + 4 * se
-    assert delta - 2 * math.sqrt(N / s) - 4 * se <= mc
-
-
-def test_statistical_dimension_properties():
-    vals = [statistical_dimension(s, 100) for s in range(0, 101, 5)]
-    assert np.all(np.diff(vals) > 0)
-    assert vals[0] == 0.0 and vals[-1] == 100.0
-    assert all(s <= v for s, v in zip(range(0, 101, 5), vals, strict=True))
-    # known asymptotics: delta(s, N) ~ 2 s log(N/s) as s/N -> 0 (slowly: log log corrections),
-    # and the upper bound 2 s log(N/s) + 5 s / 4 (Chandrasekaran et al. 2012)
-    s = 10
-    ratios = []
-    for N in (10**3, 10**6, 10**9, 10**15):
-        d = statistical_dimension(s, N)
-        assert d <= 2 * s * math.log(N / s) + 1.25 * s
-        ratios.append(d / (2 * s * math.log(N / s)))
-    assert np.all(np.diff(ratios) > 0) and 0.85 < ratios[-1] < 1
-
-
-def test_statistical_dimension_locates_the_phase_transition():
-    """Basis pursuit succeeds rarely below delta and usually above it (50% crossing)."""
-    N, s = 60, 6
-    delta = statistical_dimension(s, N)
-    rates = []
-    for m in (round(delta) - 8, round(delta) + 8):
-        ok = 0
-        for trial in range(30):
-            inst = gaussian_instance(m, N, s, seed=1000 * m + trial)
-            x = basis_pursuit(inst.A, inst.y, check_unique=False).x
-            ok += np.abs(x - inst.x_star).max() < 1e-6
-        rates.append(ok / 30)
-    assert rates[0] < 0.5 < rates[1]
-
-
-def test_statistical_dimension_bad_input():
-    with pytest.raises(ValueError):
-        statistical_dimension(11, 10)
-    with pytest.raises(ValueError):
-        statistical_dimension(-1, 10)
-    with pytest.raises(TypeError):
-        statistical_dimension("3", 10)
-    with pytest.raises(ValueError):
-        statistical_dimension(1, 0)
 
 
 def test_mpmath_context_untouched():

@@ -1,7 +1,8 @@
-"""Tests of implicit_bias.sweeps: grid, seeds, parallel determinism, errors, cache, backends."""
+"""Tests of implicit_bias.sweeps: grid, seeds, parallel determinism, errors, cache, backends.
+
+The sparse-recovery experiment of Chapter 8 is tested in test_recovery.py."""
 
 import itertools
-import math
 import pathlib
 import subprocess
 import sys
@@ -15,7 +16,6 @@ import pytest
 from implicit_bias import sweeps
 from implicit_bias.sweeps import (
     SweepError,
-    fit_transition,
     grid_cells,
     library_hash,
     run_sweep,
@@ -318,105 +318,6 @@ def test_corrupt_cache_file_is_a_miss(tmp_path):
     path.write_bytes(b"garbage")
     table = run_sweep(counted, {"a": [1]}, 2, n_jobs=1, progress=False, cache=tmp_path)
     assert len(CALLS) == 4 and table.attrs["sweep"]["n_cached"] == 0
-
-
-# ----------------------------------------------------------------------------------------------
-# fit_transition
-# ----------------------------------------------------------------------------------------------
-def _brute_force_logistic(x, ok):
-    """Independent check: maximize the likelihood on a fine grid of (center, width)."""
-    best = (-np.inf, None, None)
-    for c in np.linspace(x.min(), x.max(), 401):
-        for w in np.geomspace(0.05, 20, 161):
-            z = (x - c) / w
-            ll = -np.sum(np.where(ok, np.logaddexp(0, -z), np.logaddexp(0, z)))
-            if ll > best[0]:
-                best = (ll, c, w)
-    return best[1], best[2]
-
-
-def test_fit_transition_matches_brute_force_likelihood():
-    rng = np.random.default_rng(1)
-    x = np.repeat(np.arange(10.0, 40.0, 3.0), 15)
-    ok = rng.random(x.size) < 1 / (1 + np.exp(-(x - 24.3) / 2.5))
-    fit = fit_transition(x, ok)
-    c, w = _brute_force_logistic(x, ok)
-    step = (x.max() - x.min()) / 400
-    assert abs(fit.center - c) <= 2 * step
-    assert math.isclose(fit.width, w, rel_tol=0.05)
-    assert abs(fit.center - 24.3) < 2.0
-    assert fit.probability(fit.center) == pytest.approx(0.5)
-
-
-def test_fit_transition_separated_data_lands_in_the_gap():
-    x = np.repeat([1.0, 2.0, 3.0, 4.0], 5)
-    fit = fit_transition(x, x >= 3)
-    assert 2.0 < fit.center < 3.0 and fit.width < 0.5
-
-
-@pytest.mark.parametrize("x, ok, words", [
-    ([1, 2, 3], [True, False], "same length"),
-    ([1, 1, 1], [True, False, True], "two distinct"),
-    ([1, 2, 3], [True, True, True], "all 3 trials succeeded"),
-    ([1, 2, 3], [False, False, False], "all 3 trials failed"),
-    ([1, np.nan, 3], [True, False, True], "NaN"),
-])
-def test_fit_transition_bad_input(x, ok, words):
-    with pytest.raises(ValueError, match=words):
-        fit_transition(x, ok)
-
-
-# ----------------------------------------------------------------------------------------------
-# the sparse-recovery trial of Chapter 8
-# ----------------------------------------------------------------------------------------------
-def _independent_bp(A, y):
-    """Basis pursuit as the LP min 1'(p + q) s.t. A(p - q) = y, p, q >= 0 (scipy, dense)."""
-    from scipy.optimize import linprog
-
-    n = A.shape[1]
-    res = linprog(np.ones(2 * n), A_eq=np.hstack([A, -A]), b_eq=y, bounds=(0, None),
-                  method="highs-ds")
-    assert res.status == 0
-    return res.x[:n] - res.x[n:]
-
-
-@pytest.mark.parametrize("m, expect", [(8, False), (30, True)])
-def test_recovery_trial_bp_matches_an_independent_lp(m, expect):
-    from implicit_bias.examples import gaussian_instance
-
-    out = sweeps.recovery_trial(m, 40, 3, "bp", seed=4)
-    inst = gaussian_instance(m, 40, 3, 4)
-    x = _independent_bp(inst.A, inst.y)
-    err = np.linalg.norm(x - inst.x_star) / np.linalg.norm(inst.x_star)
-    assert out["success"] is expect
-    assert out["rel_error"] == pytest.approx(err, rel=1e-6, abs=1e-9)
-
-
-def test_recovery_trial_flow_and_gd_agree_with_bp_when_alpha_is_small():
-    bp = sweeps.recovery_trial(24, 40, 2, "bp", seed=1)
-    flow = sweeps.recovery_trial(24, 40, 2, "flow", depth=3, alpha=1e-8, seed=1)
-    assert bp["success"] and flow["success"] and flow["rel_error"] < 1e-5
-    gd = sweeps.recovery_trial(24, 40, 2, "gd", depth=2, alpha=1e-3, seed=1, step=0.05,
-                               max_iter=5000)
-    flow2 = sweeps.recovery_trial(24, 40, 2, "flow", depth=2, alpha=1e-3, seed=1)
-    assert gd["rel_error"] == pytest.approx(flow2["rel_error"], rel=0.2)
-    assert 0 < gd["n_iter"] <= 5000 and isinstance(gd["converged"], bool)
-
-
-def test_recovery_trial_bad_method_and_phase_trial_sparsity():
-    with pytest.raises(ValueError, match="method"):
-        sweeps.recovery_trial(10, 20, 2, "lasso")
-    assert sweeps.phase_trial(20, 0.26, 40, "bp", seed=0)["s"] == 5
-    assert sweeps.phase_trial(4, 0.1, 40, "bp", seed=0)["s"] == 1
-
-
-def test_recovery_configs_full_is_a_refinement_of_default():
-    d, f = sweeps.RECOVERY_CONFIGS["default"], sweeps.RECOVERY_CONFIGS["full"]
-    assert set(d) == set(f) == {"curves", "phase", "gd"}
-    for part in d:
-        assert f[part]["n_trials"] >= 100 > d[part]["n_trials"]
-        assert len(f[part]["m"]) > len(d[part]["m"])
-        assert set(d[part]) == set(f[part])
 
 
 def test_cache_directory_expands_the_home_directory(tmp_path, monkeypatch):

@@ -9,8 +9,9 @@ r"""Problem instances of the book: random sparse systems and small exact example
   :math:`\sim(1+c)\alpha h_D(c)`. Its gradient-flow limit reduces to one scalar equation.
 * :func:`nonunique_example` is a :math:`2\times 3` system whose basis-pursuit solutions form a
   segment, on which gradient flow selects a depth-dependent point.
-* :func:`statistical_dimension` is the statistical dimension of the :math:`\ell^1` descent cone
-  (Amelunxen, Lotz, McCoy & Tropp 2014), which locates the phase transition of basis pursuit.
+
+The phase-transition code of Chapter 8, including the statistical-dimension bound, lives in
+:mod:`implicit_bias.recovery`.
 
 All these are our own constructions (the papers' own example matrices were not available).
 """
@@ -24,7 +25,6 @@ from fractions import Fraction
 
 import numpy as np
 import scipy.optimize
-import scipy.special
 
 from ._validation import check_alpha, check_depth, check_int
 
@@ -35,7 +35,6 @@ __all__ = [
     "one_by_two",
     "NonuniqueExample",
     "nonunique_example",
-    "statistical_dimension",
 ]
 
 
@@ -479,79 +478,3 @@ def nonunique_example():
     return NonuniqueExample(A=A, y=A @ point, face_point=point,
                             face_direction=np.array([1.0, -3.0, 2.0]),
                             t_range=(-0.15, 1.0 / 6.0))
-
-
-# ----------------------------------------------------------------------------------------------
-# statistical dimension of the l1 descent cone
-# ----------------------------------------------------------------------------------------------
-def _tail_second_moment(tau):
-    """E[(|g| - tau)_+^2] = 2[(1 + tau^2) Phi_bar(tau) - tau phi(tau)] for g ~ N(0, 1)."""
-    phi = math.exp(-0.5 * tau * tau) / math.sqrt(2.0 * math.pi)
-    Phibar = 0.5 * scipy.special.erfc(tau / math.sqrt(2.0))
-    return 2.0 * ((1.0 + tau * tau) * Phibar - tau * phi)
-
-
-def statistical_dimension(s, N):
-    r"""Statistical dimension :math:`\delta(s, N)` of the :math:`\ell^1` descent cone.
-
-    The Amelunxen–Lotz–McCoy–Tropp (2014) formula for the descent cone of the
-    :math:`\ell^1` norm at an :math:`s`-sparse vector in :math:`\mathbb R^N`,
-
-    .. math::
-
-        \delta(s, N) = \inf_{\tau \ge 0}\ \Big\{ s(1 + \tau^2)
-            + (N - s)\,\mathbb E\big[(|g| - \tau)_+^2\big] \Big\},
-        \qquad g \sim \mathcal N(0, 1),
-
-    with :math:`\mathbb E[(|g|-\tau)_+^2] = 2[(1+\tau^2)\bar\Phi(\tau) - \tau\varphi(\tau)]`.
-    Basis pursuit with an :math:`m\times N` Gaussian matrix recovers a fixed :math:`s`-sparse
-    vector with probability close to 1 when :math:`m` exceeds :math:`\delta(s, N)` by a few
-    :math:`\sqrt N` and close to 0 below it; the 50% point is near :math:`m = \delta(s, N)`.
-    The infimum is attained at the unique root of
-    :math:`s\tau = 2(N - s)\,[\varphi(\tau) - \tau\bar\Phi(\tau)]`.
-
-    Parameters
-    ----------
-    s : float
-        Sparsity, ``0 <= s <= N`` (real values are allowed, for smooth curves).
-    N : int
-        Ambient dimension, ``N >= 1``.
-
-    Returns
-    -------
-    float
-        :math:`\delta(s, N) \in [s, N]`.
-
-    Raises
-    ------
-    ValueError
-        If ``s`` is outside ``[0, N]``.
-
-    Examples
-    --------
-    >>> round(statistical_dimension(10, 100), 3)
-    32.879
-    >>> statistical_dimension(0, 100), statistical_dimension(100, 100)
-    (0.0, 100.0)
-    """
-    N = check_int(N, "N", 1)
-    if isinstance(s, bool) or not isinstance(s, numbers.Real):
-        raise TypeError(f"s must be a real number in [0, N], got {type(s).__name__}.")
-    s = float(s)
-    if not (0.0 <= s <= N):
-        raise ValueError(f"s must lie in [0, N={N}], got {s!r}.")
-    if s == 0.0:
-        return 0.0
-    if s == N:
-        return float(N)
-
-    def stationarity(tau):
-        phi = math.exp(-0.5 * tau * tau) / math.sqrt(2.0 * math.pi)
-        Phibar = 0.5 * scipy.special.erfc(tau / math.sqrt(2.0))
-        return s * tau - 2.0 * (N - s) * (phi - tau * Phibar)
-
-    hi = 1.0
-    while stationarity(hi) < 0:
-        hi *= 2.0
-    tau = scipy.optimize.brentq(stationarity, 0.0, hi, xtol=1e-14, rtol=1e-14)
-    return float(s * (1.0 + tau * tau) + (N - s) * _tail_second_moment(tau))

@@ -45,7 +45,6 @@ import hashlib
 import inspect
 import itertools
 import keyword
-import math
 import numbers
 import os
 import pathlib
@@ -56,14 +55,12 @@ import traceback
 import types
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import joblib
 import joblib.parallel
 import numpy as np
 import pandas as pd
 import scipy
-import scipy.optimize
 from tqdm import tqdm
 
 from ._validation import check_int
@@ -73,13 +70,7 @@ __all__ = [
     "grid_cells",
     "trial_seed",
     "library_hash",
-    "fit_transition",
     "SweepError",
-    "TransitionFit",
-    "recovery_trial",
-    "phase_trial",
-    "RECOVERY_CONFIGS",
-    "RECOVERY_TOL",
 ]
 
 _RESERVED = ("seed", "trial", "error")
@@ -606,242 +597,3 @@ def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache
         warnings.warn(f"{len(failures)} of {len(records)} trials raised; see the 'error' "
                       "column.", RuntimeWarning, stacklevel=2)
     return table
-
-
-# ----------------------------------------------------------------------------------------------
-# phase transitions
-# ----------------------------------------------------------------------------------------------
-@dataclass
-class TransitionFit:
-    """Result of :func:`fit_transition`.
-
-    Attributes
-    ----------
-    center : float
-        The 50% point: where the fitted success probability equals 1/2.
-    width : float
-        Scale of the logistic curve ``p(x) = 1 / (1 + exp(-(x - center) / width))``; the
-        probability goes from 12% to 88% over ``[center - 2 width, center + 2 width]``.
-    n_trials : int
-        Number of Bernoulli observations used.
-    """
-
-    center: float
-    width: float
-    n_trials: int
-
-    def probability(self, x):
-        """Fitted success probability at ``x``."""
-        z = (np.asarray(x, dtype=float) - self.center) / self.width
-        return 1.0 / (1.0 + np.exp(-z))
-
-
-def fit_transition(x, success):
-    """Fit a logistic curve to Bernoulli outcomes and locate the 50% point.
-
-    Maximum likelihood for ``P(success | x) = 1 / (1 + exp(-(x - center) / width))``, a
-    standard summary of a phase transition from a finite number of trials (more robust than
-    interpolating noisy empirical frequencies).
-
-    Parameters
-    ----------
-    x : array_like
-        The control variable of every trial (e.g. the number of measurements ``m``).
-    success : array_like of bool
-        Outcome of every trial.
-
-    Returns
-    -------
-    TransitionFit
-
-    Raises
-    ------
-    ValueError
-        If the lengths differ, there are fewer than two distinct ``x``, or the outcomes are
-        all successes or all failures (no transition in range).
-
-    Examples
-    --------
-    >>> x = np.repeat(np.arange(10.0), 20)
-    >>> ok = np.random.default_rng(0).random(x.size) < 1 / (1 + np.exp(-(x - 4.5)))
-    >>> round(fit_transition(x, ok).center)
-    5
-    """
-    x = np.asarray(x, dtype=float).ravel()
-    ok = np.asarray(success, dtype=bool).ravel()
-    if x.shape != ok.shape:
-        raise ValueError(f"x and success must have the same length, got {x.size} and "
-                         f"{ok.size}.")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinite values.")
-    if np.unique(x).size < 2:
-        raise ValueError("x must take at least two distinct values to locate a transition.")
-    if ok.all() or not ok.any():
-        state = "succeeded" if ok.all() else "failed"
-        raise ValueError(f"all {ok.size} trials {state}: the transition lies outside the "
-                         "range of x; widen the range.")
-    lo, hi = x.min(), x.max()
-    span = hi - lo
-    # start from the crossing of the empirical frequencies
-    xs = np.unique(x)
-    freq = np.array([ok[x == v].mean() for v in xs])
-    above = np.nonzero(freq >= 0.5)[0]
-    c0 = xs[above[0]] if above.size else hi
-    w0 = span / 10
-
-    def nll(theta):
-        c, logw = theta
-        z = (x - c) / math.exp(logw)
-        # -log sigma(z) = logaddexp(0, -z); -log(1 - sigma(z)) = logaddexp(0, z)
-        return float(np.sum(np.where(ok, np.logaddexp(0, -z), np.logaddexp(0, z))))
-
-    best = scipy.optimize.minimize(nll, [c0, math.log(w0)], method="Nelder-Mead",
-                                   options={"xatol": 1e-8 * max(1.0, span), "fatol": 1e-10,
-                                            "maxiter": 4000})
-    c, logw = best.x
-    # perfectly separated data drive the width to zero; cap it below at a grid-scale value
-    width = max(math.exp(logw), span * 1e-6)
-    return TransitionFit(center=float(c), width=float(width), n_trials=int(ok.size))
-
-
-# ----------------------------------------------------------------------------------------------
-# the sparse-recovery experiment of Chapter 8 (shared by the chapter and benchmarks/)
-# ----------------------------------------------------------------------------------------------
-#: The chapter's "default" configuration and the documented "full" one (same code, finer grid,
-#: more trials). ``curves``: success versus m at fixed (N, s); ``phase``: the (m/N, s/m)
-#: diagram; ``gd``: gradient descent at a realistic constant step on a small grid.
-RECOVERY_CONFIGS = {
-    "default": {
-        "curves": {"N": 100, "s": 5, "m": list(range(8, 49, 4)), "n_trials": 10,
-                   "bp_s": [5, 10], "alphas": [1e-4, 1e-8], "depths": [2, 3, 4],
-                   "alpha_small_d2": 1e-20},
-        "phase": {"N": 40, "m": list(range(4, 33, 4)),
-                  "rho": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], "n_trials": 3,
-                  "alpha": 1e-6, "depths": [2, 4]},
-        "gd": {"N": 100, "s": 5, "m": [16, 24, 32, 40], "n_trials": 2, "depth": 2,
-               "alpha": 1e-6, "step": 0.05, "max_iter": 20_000},
-    },
-    "full": {
-        "curves": {"N": 100, "s": 5, "m": list(range(6, 61, 2)), "n_trials": 100,
-                   "bp_s": [5, 10, 15], "alphas": [1e-4, 1e-8], "depths": [2, 3, 4],
-                   "alpha_small_d2": 1e-20},
-        "phase": {"N": 100, "m": list(range(5, 100, 5)),
-                  "rho": [round(0.05 * k, 2) for k in range(1, 20)], "n_trials": 100,
-                  "alpha": 1e-6, "depths": [2, 4]},
-        "gd": {"N": 100, "s": 5, "m": list(range(12, 53, 4)), "n_trials": 100, "depth": 2,
-               "alpha": 1e-6, "step": 0.05, "max_iter": 20_000},
-    },
-}
-
-#: Relative l2 error below which a trial counts as exact recovery.
-RECOVERY_TOL = 1e-2
-
-
-def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY_TOL,
-                   step=None, max_iter=20_000):
-    """One sparse-recovery trial: draw a Gaussian instance, solve it, measure the error.
-
-    The instance is :func:`implicit_bias.examples.gaussian_instance` ``(m, N, s, seed)``
-    (``A`` with i.i.d. :math:`\\mathcal N(0, 1/m)` entries, an ``s``-sparse :math:`x^\\star`
-    with random signs and magnitudes in [1, 2]). It is solved by
-
-    * ``method="bp"``: basis pursuit (:func:`implicit_bias.l1.basis_pursuit`);
-    * ``method="flow"``: the exact limit of gradient flow on the depth-``depth`` diagonal
-      network from scale ``alpha`` (:func:`implicit_bias.diagonal.flow_limit`);
-    * ``method="gd"``: gradient descent with constant ``step`` for at most ``max_iter``
-      iterations (:func:`implicit_bias.diagonal.gradient_descent`, stopping at a relative
-      residual of 1e-4).
-
-    Parameters
-    ----------
-    m, N, s : int
-        Measurements, unknowns and sparsity.
-    method : {"bp", "flow", "gd"}
-        The recovery method.
-    depth : int
-        Network depth (ignored for ``"bp"``).
-    alpha : float
-        End-to-end initial scale (ignored for ``"bp"``).
-    seed : int
-        Seed of the instance; methods called with the same ``(m, N, s, seed)`` see the same
-        problem.
-    tol : float
-        Success threshold on :math:`\\|\\hat x - x^\\star\\|_2 / \\|x^\\star\\|_2`.
-    step : float, optional
-        Step size for ``"gd"`` (default: the library's safe ``default_step``).
-    max_iter : int
-        Iteration budget for ``"gd"``.
-
-    Returns
-    -------
-    dict
-        ``rel_error`` (float), ``success`` (bool) and, for ``"gd"``, ``n_iter`` and
-        ``converged``.
-
-    Raises
-    ------
-    ValueError
-        For an unknown method (and whatever the solvers raise on failure).
-
-    Examples
-    --------
-    >>> out = recovery_trial(40, 60, 3, "bp", seed=1)
-    >>> out["success"]
-    True
-    """
-    from .diagonal import flow_limit, gradient_descent
-    from .examples import gaussian_instance
-    from .l1 import basis_pursuit
-
-    inst = gaussian_instance(m, N, s, seed)
-    extra = {}
-    if method == "bp":
-        x = basis_pursuit(inst.A, inst.y, check_unique=False).x
-    elif method == "flow":
-        # overflowing trial steps of the continuation are rejected inside flow_limit
-        with np.errstate(over="ignore", invalid="ignore"):
-            x = flow_limit(inst.A, inst.y, depth, alpha).x
-    elif method == "gd":
-        from .exceptions import ConvergenceWarning
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            res = gradient_descent(inst.A, inst.y, depth, alpha, step=step, max_iter=max_iter,
-                                   tol=1e-4, record_every=max_iter)
-        x = res.x
-        extra = {"n_iter": res.n_iter, "converged": res.converged}
-    else:
-        raise ValueError(f"method must be 'bp', 'flow' or 'gd', got {method!r}.")
-    if not np.all(np.isfinite(x)):
-        raise FloatingPointError(f"{method} returned a non-finite solution (m={m}, N={N}, "
-                                 f"s={s}, depth={depth}, alpha={alpha}, seed={seed}).")
-    err = float(np.linalg.norm(x - inst.x_star) / np.linalg.norm(inst.x_star))
-    return {"rel_error": err, "success": bool(err <= tol)} | extra
-
-
-def phase_trial(m, rho, N, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY_TOL):
-    """A :func:`recovery_trial` parameterized by the sparsity ratio ``rho = s/m``.
-
-    This is the trial of a Donoho-Tanner phase diagram over ``(m/N, s/m)``.
-
-    Parameters
-    ----------
-    m, N : int
-        Measurements and unknowns.
-    rho : float
-        Sparsity ratio; the sparsity is ``s = max(1, round(rho * m))``.
-    method, depth, alpha, seed, tol :
-        As in :func:`recovery_trial`.
-
-    Returns
-    -------
-    dict
-        ``s`` and the entries returned by :func:`recovery_trial`.
-
-    Examples
-    --------
-    >>> phase_trial(20, 0.1, 40, "bp", seed=0)["s"]
-    2
-    """
-    s = max(1, int(round(rho * m)))
-    return {"s": s} | recovery_trial(m, N, s, method, depth, alpha, seed, tol=tol)
