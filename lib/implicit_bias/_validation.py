@@ -11,6 +11,8 @@ import numbers
 import numpy as np
 
 __all__ = [
+    "as_real_array",
+    "pow2_scale",
     "check_matrix",
     "check_vector",
     "check_system",
@@ -18,17 +20,54 @@ __all__ = [
     "check_alpha",
     "check_positive",
     "check_int",
+    "check_bool",
 ]
+
+
+def as_real_array(value, name: str, what: str) -> np.ndarray:
+    """``value`` as a float64 array; refuse strings, None, complex and non-numeric entries.
+
+    Complex input is refused (not cut to its real part): the library's problems are real.
+    ``what`` describes the expected object in the message (e.g. "a 2-D array").
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be {what} of real numbers, got {type(value).__name__}.")
+    try:
+        raw = np.asarray(value)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise TypeError(f"{name} must be {what} of real numbers ({exc}).") from None
+    if np.iscomplexobj(raw) or (raw.dtype == object and any(
+            isinstance(v, complex) or type(v).__name__ in ("mpc",) for v in raw.ravel())):
+        raise TypeError(
+            f"{name} is complex; pass {what} of real numbers (the library does not cut complex "
+            "input to its real part: pass x.real explicitly if that is what you mean).")
+    if raw.dtype == object and any(v is None or isinstance(v, (str, bytes))
+                                   for v in raw.ravel()):
+        raise TypeError(f"{name} must be {what} of real numbers; it contains None or strings.")
+    if raw.dtype.kind in "USV":
+        raise TypeError(f"{name} must be {what} of real numbers, got dtype {raw.dtype}.")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be {what} of real numbers ({exc}).") from None
+
+
+def pow2_scale(arr) -> float:
+    """The power of two nearest to ``max |arr|`` (1.0 for an all-zero array).
+
+    Dividing by it is exact in binary floating point, so functions that rescale their input
+    internally (to make absolute solver tolerances relative) change no digits of a
+    well-scaled problem.
+    """
+    top = float(np.max(np.abs(arr))) if np.size(arr) else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return 1.0
+    return float(2.0 ** round(np.log2(top)))
 
 
 def check_matrix(A, name: str = "A") -> np.ndarray:
     """Return ``A`` as a finite, 2-D float64 array or raise a clear error."""
-    if isinstance(A, (str, bytes)) or A is None:
-        raise TypeError(f"{name} must be a 2-D array of real numbers, got {type(A).__name__}.")
-    try:
-        arr = np.asarray(A, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a 2-D array of real numbers ({exc}).") from None
+    arr = as_real_array(A, name, "a 2-D array")
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D (a matrix of shape (m, N)), got an array with {arr.ndim} "
@@ -43,22 +82,22 @@ def check_matrix(A, name: str = "A") -> np.ndarray:
     return arr
 
 
-def check_vector(y, length: int | None = None, name: str = "y") -> np.ndarray:
-    """Return ``y`` as a finite 1-D float64 array (of the given length) or raise."""
-    if isinstance(y, (str, bytes)) or y is None:
-        raise TypeError(f"{name} must be a 1-D array of real numbers, got {type(y).__name__}.")
-    try:
-        arr = np.asarray(y, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be a 1-D array of real numbers ({exc}).") from None
+def check_vector(y, length: int | None = None, name: str = "y", *,
+                 length_of: str = "rows of A") -> np.ndarray:
+    """Return ``y`` as a finite 1-D float64 array (of the given length) or raise.
+
+    ``length_of`` names what ``length`` counts, for the message (e.g. "columns of A",
+    "rows of X", "entries of x").
+    """
+    arr = as_real_array(y, name, "a 1-D array")
     if arr.ndim == 2 and 1 in arr.shape:
         arr = arr.ravel()
     if arr.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {arr.shape}.")
     if length is not None and arr.shape[0] != length:
         raise ValueError(
-            f"shape mismatch: {name} has {arr.shape[0]} entries but A has {length} rows; "
-            f"{name} must have one entry per row of A."
+            f"shape mismatch: {name} has {arr.shape[0]} entries but needs {length}, one for "
+            f"each of the {length} {length_of}."
         )
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite entries; pass finite values only.")
@@ -97,14 +136,27 @@ def check_system(A, y, *, require_full_row_rank: bool = True):
 
 
 def _raise_rank_error(A, y):
-    x, *_ = np.linalg.lstsq(A, y, rcond=None)
-    res = np.linalg.norm(A @ x - y)
-    rank = np.linalg.matrix_rank(A)
-    if res > 1e-8 * max(1.0, np.linalg.norm(y)):
+    # decide on the row-normalized system, so that the verdict does not depend on the scale
+    # of A, of y or of single rows
+    scale = np.linalg.norm(A, axis=1)
+    An, yn = A / scale[:, None], y / scale
+    x, *_ = np.linalg.lstsq(An, yn, rcond=None)
+    res = float(np.linalg.norm(An @ x - yn))
+    sv = np.linalg.svd(An, compute_uv=False)
+    rank = int(np.sum(sv > max(An.shape) * np.finfo(float).eps * sv[0]))
+    if res > 1e-8 * float(np.linalg.norm(yn)):
         raise ValueError(
-            f"y is not in the range of A (least-squares residual {res:.3g}): no interpolator "
-            "x with A x = y exists, so the gradient flow cannot reach zero loss. Check the data "
-            "or use a matrix with linearly independent rows."
+            f"y is not in the range of A (relative least-squares residual "
+            f"{res / float(np.linalg.norm(yn)):.3g} after normalizing the rows of A): no "
+            "interpolator x with A x = y exists, so the gradient flow cannot reach zero loss. "
+            "Check the data or use a matrix with linearly independent rows."
+        )
+    if rank == A.shape[0]:
+        raise ValueError(
+            f"A is ill-conditioned: its rows are linearly independent but nearly dependent "
+            f"(condition number {sv[0] / sv[-1]:.3g} after normalizing the rows, above the "
+            "limit 1e6 of the dual solvers). Drop or combine the nearly dependent rows of A "
+            "(and the matching entries of y)."
         )
     raise ValueError(
         f"A is rank-deficient (rank {rank} < {A.shape[0]} rows). The system is consistent, "
@@ -152,3 +204,10 @@ def check_int(value, name: str, minimum: int = 0) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
     return int(value)
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool (``True``/``False`` or numpy bools only) or raise."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__}).")

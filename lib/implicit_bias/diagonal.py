@@ -48,7 +48,18 @@ import numpy as np
 import scipy.integrate
 import scipy.linalg
 
-from ._validation import check_alpha, check_depth, check_int, check_positive, check_system
+from . import _link
+from ._link import G as _G
+from ._link import g as _g
+from ._link import gprime as _gprime
+from ._validation import (
+    check_alpha,
+    check_depth,
+    check_int,
+    check_positive,
+    check_system,
+    pow2_scale,
+)
 from .exceptions import ConvergenceWarning, DivergenceError, NotConvergedError
 
 __all__ = [
@@ -74,6 +85,10 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # scales
 # ----------------------------------------------------------------------------------------------
+_LOG_HUGE = math.log(np.finfo(float).max)
+_LOG_TINY = math.log(np.finfo(float).tiny)
+
+
 def end_to_end_scale(per_layer, depth):
     """End-to-end initial scale :math:`\\alpha` from the per-layer scale :math:`\\alpha^{1/D}`.
 
@@ -94,7 +109,14 @@ def end_to_end_scale(per_layer, depth):
     >>> end_to_end_scale(0.1, 3)
     0.0010000000000000002
     """
-    return check_positive(per_layer, "per_layer") ** check_depth(depth)
+    per_layer = check_positive(per_layer, "per_layer")
+    depth = check_depth(depth)
+    log_alpha = depth * math.log(per_layer)
+    if not _LOG_TINY < log_alpha < _LOG_HUGE:
+        raise ValueError(
+            f"per_layer={per_layer!r} ** depth={depth} is outside the float64 range (about "
+            "1e-308 to 1e308); use a per-layer scale closer to 1.")
+    return per_layer**depth
 
 
 def per_layer_scale(alpha, depth):
@@ -123,10 +145,6 @@ def per_layer_scale(alpha, depth):
 # ----------------------------------------------------------------------------------------------
 # link functions (float64 and mpmath)
 # ----------------------------------------------------------------------------------------------
-def _p(depth):
-    return depth / (depth - 2)
-
-
 def _finite(values, name):
     arr = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(arr)):
@@ -156,41 +174,14 @@ def h(z, depth):
 
     Examples
     --------
-    >>> float(h(0.5, 4))
-    3.5555555555555554
+    >>> round(float(h(0.5, 4)), 12)  # 0.5^-2 - 1.5^-2 = 32/9
+    3.555555555556
     """
     depth = check_depth(depth, minimum=3)
     z = _finite(z, "z")
     if np.any(np.abs(z) >= 1):
         raise ValueError("h_D is defined only on the open interval (-1, 1); got |z| >= 1.")
     return _g(z, depth)
-
-
-def _g(z, depth):
-    """The link g_D, without cancellation for small |z| (expm1/log1p)."""
-    if depth == 2:
-        return 2.0 * np.sinh(z)
-    p = _p(depth)
-    return np.expm1(-p * np.log1p(-z)) - np.expm1(-p * np.log1p(z))
-
-
-def _gprime(z, depth):
-    if depth == 2:
-        return 2.0 * np.cosh(z)
-    p = _p(depth)
-    return p * ((1.0 - z) ** (-p - 1) + (1.0 + z) ** (-p - 1))
-
-
-def _G(z, depth):
-    """Antiderivative of the link with G(0) = 0 (the dual potential), accurate near 0.
-
-    The naive formulas (``2 cosh z - 2``, ``(1-z)^(1-p) + (1+z)^(1-p) - 2``) lose all
-    digits for small ``|z|``, which breaks the Newton line search for large ``alpha``.
-    """
-    if depth == 2:
-        return 4.0 * np.sinh(0.5 * z) ** 2
-    p = _p(depth)
-    return (np.expm1((1 - p) * np.log1p(-z)) + np.expm1((1 - p) * np.log1p(z))) / (p - 1)
 
 
 def link(z, depth, alpha=1.0):
@@ -257,24 +248,6 @@ def link_derivative(z, depth, alpha=1.0):
     return alpha * _gprime(z, depth)
 
 
-def _h_inverse_w(v, depth):
-    """For v >= 0 return w = (1 - z)^(-p) where h_D(z) = v (Newton on a bracket [v, v+1])."""
-    p = _p(depth)
-    v = np.asarray(v, dtype=float)
-    w = v + 1.0
-    for _ in range(100):
-        s = w ** (-1.0 / p)
-        phi = (2.0 - s) ** (-p)
-        f = w - phi - v
-        fp = 1.0 + (2.0 - s) ** (-p - 1) * s / w
-        w_new = np.clip(w - f / fp, np.maximum(v, 1.0), v + 1.0)
-        if np.all(np.abs(w_new - w) <= 4e-16 * w_new):
-            w = w_new
-            break
-        w = w_new
-    return w
-
-
 def inverse_link(x, depth, alpha=1.0):
     """Inverse of :func:`link`: the dual coordinate :math:`z` with :math:`\\alpha g_D(z) = x`.
 
@@ -303,25 +276,7 @@ def inverse_link(x, depth, alpha=1.0):
     depth = check_depth(depth)
     alpha = check_alpha(alpha)
     v = _finite(x, "x") / alpha
-    if depth == 2:
-        return np.arcsinh(v / 2.0)
-    return np.sign(v) * _h_inverse(np.abs(v), depth)
-
-
-def _h_inverse(v, depth):
-    """z in [0, 1) with h_D(z) = v >= 0, to full relative accuracy also for small v."""
-    w = _h_inverse_w(v, depth)
-    z = -np.expm1(-np.log(w) / _p(depth))  # 1 - w^(-1/p)
-    # w = (1 - z)^(-p) is close to 1 for small v, where 1 - w^(-1/p) loses relative
-    # accuracy: polish there with Newton steps on h_D(z) = v (h_D is convex on [0, 1), so
-    # Newton from the right of the root stays to the right and converges monotonically)
-    small = v < 1.0
-    if np.any(small):
-        zs = np.where(small, np.minimum(z + 1e-3 * np.abs(z), 0.9), 0.0)
-        for _ in range(6):
-            zs = zs - (_g(zs, depth) - np.where(small, v, 0.0)) / _gprime(zs, depth)
-        z = np.where(small, np.maximum(zs, 0.0), z)
-    return z
+    return _link.ginv(v, depth)
 
 
 def potential(x, depth, alpha=1.0):
@@ -354,13 +309,14 @@ def potential(x, depth, alpha=1.0):
     """
     depth = check_depth(depth)
     alpha = check_alpha(alpha)
-    v = np.abs(_finite(x, "x")) / alpha
-    if depth == 2:
-        q = 2.0 - np.sqrt(4.0 + v**2) + v * np.arcsinh(v / 2.0)
-    else:
-        z = _h_inverse(v, depth)
-        q = v * z - _G(z, depth)
-    return float(alpha * np.sum(q))
+    with np.errstate(over="ignore"):
+        v = np.abs(_finite(x, "x")) / alpha
+        value = float(np.sum(alpha * _link.q(v, depth)))
+    if not math.isfinite(value):
+        raise ValueError(
+            f"potential: Q overflows float64 for |x|/alpha up to {np.max(v):.3g}; rescale x "
+            "and alpha by the same factor (Q_{c alpha}(c x) = c Q_alpha(x)).")
+    return value
 
 
 def potential_gradient(x, depth, alpha=1.0):
@@ -447,7 +403,11 @@ class FlowLimitResult:
         so steep that the rounding of :math:`A^\\top\\lambda` dominates). Which of the two
         happened is in ``message``; ``primal_residual`` is the achieved level, and the
         error of ``x`` is of that relative size (checked against mpmath in the tests).
-        Non-convergence is raised, so a returned result has ``converged`` True.
+        When the floor itself is above ``1e-6`` (D >= 3 at astronomically small alpha),
+        the result is returned with ``converged`` False and a
+        :class:`~implicit_bias.exceptions.ConvergenceWarning`; use ``digits=`` there. A
+        failure of Newton above the floor raises
+        :class:`~implicit_bias.exceptions.NotConvergedError`.
     depth, alpha, digits :
         The inputs; ``digits`` is None for float64.
     x_mp : ndarray of mpmath.mpf or None
@@ -558,24 +518,13 @@ class _MP:
         return np.array([f(v) for v in z], dtype=object)
 
     def g(self, z):
-        if self.depth == 2:
-            return self._map(lambda t: 2 * mpmath.sinh(t), z)
-        p = mpmath.mpf(self.depth) / (self.depth - 2)
-        e, l1 = mpmath.expm1, mpmath.log1p
-        return self._map(lambda t: e(-p * l1(-t)) - e(-p * l1(t)), z)
+        return self._map(lambda t: _link.g_mp(t, self.depth), z)
 
     def gp(self, z):
-        if self.depth == 2:
-            return self._map(lambda t: 2 * mpmath.cosh(t), z)
-        p = mpmath.mpf(self.depth) / (self.depth - 2)
-        return self._map(lambda t: p * ((1 - t) ** (-p - 1) + (1 + t) ** (-p - 1)), z)
+        return self._map(lambda t: _link.gprime_mp(t, self.depth), z)
 
     def G(self, z):
-        if self.depth == 2:
-            return self._map(lambda t: 4 * mpmath.sinh(t / 2) ** 2, z)
-        p = mpmath.mpf(self.depth) / (self.depth - 2)
-        e, l1 = mpmath.expm1, mpmath.log1p
-        return self._map(lambda t: (e((1 - p) * l1(-t)) + e((1 - p) * l1(t))) / (p - 1), z)
+        return self._map(lambda t: _link.G_mp(t, self.depth), z)
 
     def sum(self, v):
         return mpmath.fsum(v)
@@ -723,6 +672,15 @@ def _continuation(ops, depth, alpha, lam, solve, alpha0, rtol, maxiter):
     return lam, total, steps, True
 
 
+#: Largest ``digits`` accepted by :func:`flow_limit` (each Newton step costs O(m^2 N) mpmath
+#: operations at that precision: 1000 digits take minutes on a 10 x 20 problem).
+_MAX_DIGITS = 1000
+
+#: Largest relative residual :math:`\|Ax - y\|/\|y\|` accepted as converged when float64
+#: stops at its rounding floor above ``rtol`` (for D >= 3 and astronomically small alpha).
+_FLOOR_ACCEPT = 1e-6
+
+
 def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     """The limit :math:`x_\\infty(\\alpha) = \\lim_{t\\to\\infty} x(t)` of gradient flow.
 
@@ -779,6 +737,19 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     maxiter = check_int(maxiter, "maxiter", 1)
     if digits is not None:
         digits = check_int(digits, "digits", 8)
+        if digits > _MAX_DIGITS:
+            raise ValueError(
+                f"digits={digits} is beyond what flow_limit can reach in reasonable time "
+                f"(at most {_MAX_DIGITS}); float64 limits are exact to ~1e-12, use digits <= "
+                f"{_MAX_DIGITS}.")
+    if rtol is not None:
+        rtol = check_positive(rtol, "rtol")
+        if rtol >= 1:
+            raise ValueError(f"rtol must be a relative tolerance below 1, got {rtol!r}.")
+    # x_inf is the same for (cA, cy): solve the system scaled to max|A| = O(1) (exact power of
+    # two) and scale the dual back (lam -> lam / c)
+    scale = pow2_scale(A)
+    A, y = A / scale, y / scale
     if not np.any(y):  # the flow never leaves x = 0
         m, n = A.shape
         zeros_mp = (None, None) if digits is None else (
@@ -789,7 +760,7 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
 
     # float64 pass (also the warm start for extended precision)
     ops = _F64(A, y, depth)
-    f64_rtol = 1e-12 if (rtol is None or digits is not None) else check_positive(rtol, "rtol")
+    f64_rtol = 1e-12 if (rtol is None or digits is not None) else rtol
     alpha0 = max(alpha, 1.0)
     f64_alpha = alpha if digits is None else max(alpha, 1e-8)
     lam, n_iter, ok, solve = _newton(ops, alpha0, np.zeros(A.shape[0]), f64_rtol, maxiter)
@@ -850,11 +821,21 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     wanted = (10.0 ** (-digits - 2) if rtol is None else rtol) if digits else f64_rtol
     if primal <= wanted * (1 + 1e-6):
         message = f"the relative residual {primal:.1e} reached rtol = {wanted:.0e}"
-    else:
+    elif primal <= _FLOOR_ACCEPT:
         message = (f"stopped at the float64 rounding floor: relative residual {primal:.1e} > "
                    f"rtol = {wanted:.0e}, the best float64 can do here; use digits= for more")
+    else:
+        ok = False
+        message = (f"not converged: the float64 rounding floor is too high here (relative "
+                   f"residual {primal:.1e} > {_FLOOR_ACCEPT:.0e}); x is not the limit to any "
+                   "useful accuracy, use digits= (extended precision)")
+        warnings.warn(f"flow_limit (depth={depth}, alpha={alpha:.3g}): {message}.",
+                      ConvergenceWarning, stacklevel=2)
+    if lam_mp is not None:
+        shift = -int(round(math.log2(scale)))  # exact: scale is a power of two
+        lam_mp = np.array([mpmath.ldexp(v, shift) for v in lam_mp], dtype=object)
     return FlowLimitResult(
-        x=x, dual=lam, primal_residual=primal, dual_feasibility=feas, n_iter=n_iter,
+        x=x, dual=lam / scale, primal_residual=primal, dual_feasibility=feas, n_iter=n_iter,
         n_continuation=steps, converged=bool(ok), depth=depth, alpha=alpha, digits=digits,
         x_mp=x_mp, dual_mp=lam_mp, message=message,
     )
@@ -907,7 +888,7 @@ _EPS = float(np.finfo(float).eps)
 
 
 def _flow_tolerance(y):
-    return 1e-10 * max(1.0, float(np.linalg.norm(y)))
+    return 1e-10 * float(np.linalg.norm(y))  # relative: the same stop for any scale of y
 
 
 def _mirror_system(A, y, depth, alpha):
@@ -1023,7 +1004,7 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
         1e-14 times the initial per-layer scale on :math:`(u, v)`).
     tol : float, optional
         Residual norm at which the automatic horizon stops; default
-        :math:`10^{-10}\\max(1, \\|y\\|)`. The distance to the limit is then about
+        :math:`10^{-10}\\|y\\|`. The distance to the limit is then about
         ``tol`` times a condition number of the problem (measured ~10x on small random
         instances).
     max_nfev : int, optional
@@ -1266,7 +1247,7 @@ class GradientDescentResult:
     n_iter : int
         Number of iterations performed.
     converged : bool
-        Whether :math:`\\|Ax - y\\| \\le` ``tol`` :math:`\\cdot\\max(1, \\|y\\|)` was reached.
+        Whether :math:`\\|Ax - y\\| \\le` ``tol`` :math:`\\cdot\\|y\\|` was reached.
     step : float
         The step size used.
     u, v : ndarray
@@ -1328,9 +1309,18 @@ def default_step(A, y, depth, alpha):
     m, n = A.shape
     M = max(alpha, math.sqrt(n / m) * float(np.linalg.norm(x_l2)))
     normA = float(np.linalg.norm(A, 2))
-    smooth = depth**2 * M ** (2 - 2 / depth) * normA**2 + depth * (depth - 1) * M ** (
-        1 - 2 / depth) * float(np.max(np.abs(A.T @ y)))
-    return 0.5 / smooth
+    # in logarithms: M ** (2 - 2/D) overflows for alpha ~ 1e300
+    t1 = 2 * math.log(depth) + (2 - 2 / depth) * math.log(M) + 2 * math.log(normA)
+    aty = float(np.max(np.abs(A.T @ y)))
+    t2 = (math.log(depth * (depth - 1)) + (1 - 2 / depth) * math.log(M) + math.log(aty)
+          if aty > 0 else -math.inf)
+    log_smooth = max(t1, t2) + math.log1p(math.exp(min(t1, t2) - max(t1, t2)))
+    step = 0.5 * math.exp(-log_smooth) if -log_smooth < _LOG_HUGE else math.inf
+    if not 0.0 < step < math.inf:
+        raise ValueError(
+            f"default_step: the safe step for alpha={alpha:.3g} and this data is outside the "
+            "float64 range; rescale the problem (alpha and the size of A and y) towards 1.")
+    return step
 
 
 def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10, *,
@@ -1359,7 +1349,8 @@ def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10,
     max_iter : int
         Maximum number of iterations.
     tol : float
-        Stop when :math:`\\|Ax - y\\| \\le` ``tol`` :math:`\\cdot\\max(1,\\|y\\|)`.
+        Stop when :math:`\\|Ax - y\\| \\le` ``tol`` :math:`\\cdot\\|y\\|` (relative, so
+        that rescaling y does not change when the iteration stops).
     factors : tuple of ndarray, optional
         ``(U, V)`` initial factors, each of shape ``(depth, N)``.
     init : tuple of ndarray, optional
@@ -1402,7 +1393,7 @@ def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10,
         if factors is not None:
             step *= depth
     step = check_positive(step, "step")
-    target = tol * max(1.0, float(np.linalg.norm(y)))
+    target = tol * float(np.linalg.norm(y))  # relative: right for any scale of y
     if factors is not None and init is not None:
         raise ValueError("pass either factors= (factor form) or init= (shared form), not both.")
     if factors is None and init is not None:

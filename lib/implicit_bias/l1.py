@@ -38,7 +38,14 @@ import mpmath
 import numpy as np
 import scipy.optimize
 
-from ._validation import check_int, check_matrix, check_positive, check_vector
+from ._validation import (
+    check_bool,
+    check_int,
+    check_matrix,
+    check_positive,
+    check_vector,
+    pow2_scale,
+)
 from .exceptions import ConvergenceWarning, NotConvergedError
 
 __all__ = [
@@ -331,11 +338,34 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
     name = _resolve_solver(solver)
     if support_tol is not None:
         support_tol = check_positive(support_tol, "support_tol")
-    _check_consistent(A, y)
+    check_bool(polish, "polish")
+    check_bool(check_unique, "check_unique")
     m, N = A.shape
+    # solve the problem rescaled to max|A| ~ max|y| ~ 1 (exact powers of two): the solvers'
+    # and our own tolerances are then relative, and (cA, cy) gives the same x for any c
+    a, b = pow2_scale(A), pow2_scale(y)
+    As, ys = A / a, y / b
+    _check_consistent(As, ys)
     if not np.any(y):
         return BasisPursuitResult(np.zeros(N), np.zeros(m), np.zeros(0, dtype=int), np.zeros(0),
                                   0.0, name, "optimal", True)
+    tol_s = None if support_tol is None else support_tol * a / b
+    xs, lams, status, cert_err, unique = _basis_pursuit_scaled(As, ys, name, tol_s, polish,
+                                                               check_unique)
+    x, lam = xs * (b / a), lams / a
+    objective = float(np.sum(np.abs(x)))
+    support = np.flatnonzero(x)
+    return BasisPursuitResult(
+        x=x, certificate=lam, support=support, signs=np.sign(x[support]), objective=objective,
+        solver=name, status=status, unique=unique,
+        primal_residual=float(np.linalg.norm(A @ x - y)), certificate_error=cert_err,
+        duality_gap=(b / a) * (float(np.sum(np.abs(xs))) - float(ys @ lams)),
+    )
+
+
+def _basis_pursuit_scaled(A, y, name, support_tol, polish, check_unique):
+    """Basis pursuit on a well-scaled system; returns (x, lam, status, cert_err, unique)."""
+    N = A.shape[1]
     if name == "linprog":
         x, lam, status = _solve_linprog(A, y)
     else:
@@ -344,6 +374,7 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
     x = np.where(np.isin(np.arange(N), support), x, 0.0)
     if polish:
         x, _ = _polish_x(A, y, x, support)
+    support = np.flatnonzero(x)
     signs = np.sign(x[support])
     lam = _polish_certificate(A, lam, support, signs)
     cert_err = max(float(np.max(np.abs(A[:, support].T @ lam - signs), initial=0.0)),
@@ -352,18 +383,13 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
         raise NotConvergedError(
             f"basis pursuit ({name}): the dual certificate violates the optimality conditions "
             f"by {cert_err:.3g} > {CERTIFICATE_TOL}; the solve was inaccurate (try another "
-            "solver or rescale A and y)."
+            "solver, e.g. solver='linprog')."
         )
-    objective = float(np.sum(np.abs(x)))
     unique = None
     if check_unique:
         unique = bool(_full_column_rank(A[:, support])
                       and _varrho_primal(A, support, signs)[0] < 1.0 - UNIQUENESS_TOL)
-    return BasisPursuitResult(
-        x=x, certificate=lam, support=support, signs=signs, objective=objective, solver=name,
-        status=status, unique=unique, primal_residual=float(np.linalg.norm(A @ x - y)),
-        certificate_error=cert_err, duality_gap=objective - float(y @ lam),
-    )
+    return x, lam, status, cert_err, unique
 
 
 # ----------------------------------------------------------------------------------------------
@@ -538,7 +564,7 @@ def _check_bp_solution(A, x, support_tol):
         )
     best = _bp_value(A, y)
     l1 = float(np.sum(np.abs(x)))
-    if l1 > best + 1e-8 * max(1.0, best):
+    if l1 > best * (1.0 + 1e-8):
         raise ValueError(
             f"x is not a basis-pursuit solution: ||x||_1 = {l1:.10g} exceeds the minimum "
             f"{best:.10g} of ||z||_1 over A z = A x. Pass basis_pursuit(A, y).x."
@@ -591,9 +617,16 @@ def varrho(A, x, full_output=False, *, support_tol=None):
     (array([1.]), array([ 0.6, -1. ]), True)
     """
     A = check_matrix(A)
-    x = check_vector(x, A.shape[1], name="x")
+    x = check_vector(x, A.shape[1], name="x", length_of="columns of A")
     if support_tol is not None:
         support_tol = check_positive(support_tol, "support_tol")
+    check_bool(full_output, "full_output")
+    # varrho depends on A and x only through directions: rescale both to max entry ~ 1
+    # (exact powers of two) so that the LP and support tolerances are relative
+    xscale, ascale = pow2_scale(x), pow2_scale(A)
+    A, x = A / ascale, x / xscale
+    if support_tol is not None:
+        support_tol = support_tol / xscale
     support, signs = _check_bp_solution(A, x, support_tol)
     value, lam = _varrho_primal(A, support, signs)
     if not full_output:
@@ -604,7 +637,7 @@ def varrho(A, x, full_output=False, *, support_tol=None):
         warnings.warn(
             f"varrho: primal LP value {value!r} and null-space LP value {dual_value!r} differ "
             "by more than 1e-8 (ill-conditioned instance).", ConvergenceWarning, stacklevel=2)
-    return VarrhoResult(value=value, lam=lam, direction=h, dual_value=dual_value,
+    return VarrhoResult(value=value, lam=lam / ascale, direction=h, dual_value=dual_value,
                         support=support, signs=signs,
                         is_unique=bool(injective and value < 1.0 - UNIQUENESS_TOL))
 
@@ -704,8 +737,9 @@ def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
     0.6
     """
     A = check_matrix(A)
+    A = A / pow2_scale(A)  # rho_S is invariant under A -> cA; keep the LP tolerances relative
     S = _check_support_arg(support, A.shape[1])
-    if method not in ("exact", "estimate"):
+    if not isinstance(method, str) or method not in ("exact", "estimate"):
         raise ValueError(f"method must be 'exact' or 'estimate', got {method!r}.")
     s = S.size
     if method == "exact" and 2 ** (s - 1) > _MAX_EXACT_PATTERNS:

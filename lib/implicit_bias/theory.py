@@ -25,8 +25,16 @@ import mpmath
 import numpy as np
 import scipy.optimize
 
+from . import _link
 from . import l1 as _l1
-from ._validation import check_alpha, check_depth, check_system, check_vector
+from ._validation import (
+    check_alpha,
+    check_bool,
+    check_depth,
+    check_system,
+    check_vector,
+    pow2_scale,
+)
 from .diagonal import h as _h_public
 from .diagonal import link_derivative
 from .exceptions import NotConvergedError
@@ -40,6 +48,18 @@ __all__ = [
     "l1_distance",
     "fit_loglog_slope",
 ]
+
+
+def _scaled_system(A, y):
+    """Validate and rescale (A, y) -> (A, y) / c, c a power of two near max|A|.
+
+    Everything in this module (limits, rates, constants, the selected minimizer, the gap
+    bound) is invariant under (A, y) -> (cA, cy); solving the scaled system keeps the solver
+    tolerances relative. Returns (A, y, c).
+    """
+    A, y = check_system(A, y)
+    c = pow2_scale(A)
+    return A / c, y / c, c
 
 
 def _unique_bp(A, y):
@@ -87,7 +107,7 @@ def rate_exponent(A, y, depth):
     >>> round(rate_exponent(A, y, 2), 12), rate_exponent(A, y, 3)
     (0.4, 1.0)
     """
-    A, y = check_system(A, y)
+    A, y, _ = _scaled_system(A, y)
     depth = check_depth(depth)
     bp = _unique_bp(A, y)
     if depth >= 3:
@@ -98,12 +118,6 @@ def rate_exponent(A, y, depth):
 # ----------------------------------------------------------------------------------------------
 # the D >= 3 constant
 # ----------------------------------------------------------------------------------------------
-def _H(z, depth):
-    """H_D(z) = ((1-z)^(1-p) + (1+z)^(1-p) - 2)/(p-1), with H_D' = h_D."""
-    p = depth / (depth - 2)
-    return ((1.0 - z) ** (1 - p) + (1.0 + z) ** (1 - p) - 2.0) / (p - 1)
-
-
 def _null_space(M, rtol=1e-12):
     """Orthonormal basis of ker M (numpy SVD)."""
     if M.shape[0] == 0:
@@ -236,8 +250,9 @@ def error_constant(A, y, depth, full_output=False):
     >>> round(error_constant(A, y, 3), 6)  # (1 + c) h_3(c) for the [1, c] example
     24.609375
     """
-    A, y = check_system(A, y)
+    A, y, a_scale = _scaled_system(A, y)
     depth = check_depth(depth, minimum=3)
+    check_bool(full_output, "full_output")
     bp = _unique_bp(A, y)
     S, sigma = bp.support, bp.signs
     N = A.shape[1]
@@ -251,7 +266,7 @@ def error_constant(A, y, depth, full_output=False):
 
         def fun(lam):
             w = AC.T @ lam
-            f = float(np.sum(_H(w, depth)))
+            f = float(np.sum(_link.G(w, depth)))  # H_D = G_D, the dual potential
             g = AC @ _h_public(w, depth)
             H = (AC * link_derivative(w, depth)) @ AC.T
             return f, g, H
@@ -274,7 +289,7 @@ def error_constant(A, y, depth, full_output=False):
     lim = np.zeros(N)
     lim[comp] = hw
     lim[S] = on
-    return ErrorConstantResult(value=value, lam=lam, w=w, offsupport_limit=hw,
+    return ErrorConstantResult(value=value, lam=lam / a_scale, w=w, offsupport_limit=hw,
                                error_limit=lim, support=S, offsupport=comp, depth=depth,
                                n_iter=n_iter)
 
@@ -368,7 +383,7 @@ def l1_gap_bound(A, y, depth, alpha):
     >>> l1_gap_bound(A, y, 2, 1e-6) < 0.25
     True
     """
-    A, y = check_system(A, y)
+    A, y, _ = _scaled_system(A, y)
     depth = check_depth(depth)
     alpha = check_alpha(alpha)
     bp = _l1.basis_pursuit(A, y, check_unique=False)
@@ -470,7 +485,7 @@ def selected_minimizer(A, y, depth):
     >>> round(ex.coordinate(x), 6)
     0.051742
     """
-    A, y = check_system(A, y)
+    A, y, _ = _scaled_system(A, y)
     depth = check_depth(depth)
     bp = _l1.basis_pursuit(A, y)
     if bp.unique or bp.support.size == 0:
@@ -544,7 +559,7 @@ def l1_distance(x, x_ref):
             return mpmath.fsum(abs(mpmath.mpf(s) - mpmath.mpf(t))
                                for s, t in zip(a, b, strict=True))
     a = check_vector(x, name="x")
-    b = check_vector(x_ref, a.size, name="x_ref")
+    b = check_vector(x_ref, a.size, name="x_ref", length_of="entries of x")
     return float(np.sum(np.abs(a - b)))
 
 
