@@ -7,7 +7,8 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 NBVAL_TIMEOUT ?= 300
 
-.PHONY: help venv lock test-seeds book test unit nbtest lint bench lab test-browser exercises-index clean nb
+.PHONY: help venv lock test-seeds book test unit nbtest lint bench lab test-browser exercises-index clean nb \
+	pdf student
 
 help:
 	@echo "make book          build the HTML book from clean (executes every notebook)"
@@ -19,6 +20,8 @@ help:
 	@echo "make nb NB=chapters/xx.ipynb   run nbval on one notebook"
 	@echo "make test-seeds    nbval over every notebook for BOOK_SEED in SEEDS (default: 1 2 3)"
 	@echo "make lock          regenerate requirements.lock from the ranges in pyproject.toml"
+	@echo "make pdf           the whole book as one PDF (LaTeX; installs TeX Live if missing)"
+	@echo "make student       the student edition: notebooks without solutions in _build/student/"
 
 LOCK   := requirements.lock
 UV_VERSION := $(shell awk -F'==' '/^uv==/{print $$2}' $(LOCK))
@@ -40,9 +43,12 @@ $(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
 	@touch $(STAMP)
 
 # Regenerate the lock from pyproject.toml (after changing a range there); commit both.
+# Pins that still satisfy pyproject.toml are kept; `make lock UPGRADE=--upgrade` moves every
+# package to its newest allowed version.
+UPGRADE ?=
 lock: | $(BIN)/python
 	$(UV) pip compile --quiet pyproject.toml $(EXTRAS) --universal --python-version 3.11 \
-		--upgrade -o $(LOCK)
+		$(UPGRADE) -o $(LOCK)
 	@echo "wrote $(LOCK); run make venv (or make test) to install it"
 
 venv: $(STAMP)
@@ -90,6 +96,30 @@ test-browser: $(STAMP)
 	@$(BIN)/python -c "import selenium" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet -e '.[book,test,browser]'
 	$(BIN)/python tests/browser/check_pages.py _build/html --screenshots _build/screenshots
+
+# The whole book as one PDF through LaTeX (xelatex), checked with poppler (tests/check_pdf.py).
+# Installs Debian's TeX Live, latexmk and poppler-utils if missing (tools/install_latex.sh).
+# Notebooks are executed unless _build/.jupyter_cache already holds them (after `make book`).
+# If the HTML book exists (_build/html), the PDF is copied into it and the pages are rewritten
+# (nothing is executed again) so that every page's download menu offers "Book (PDF)".
+PDF_NAME := implicit-l1-bias-book.pdf
+pdf: $(STAMP)
+	@bash tools/install_latex.sh
+	@start=$$(date +%s); \
+	$(BIN)/jupyter-book build . --builder pdflatex -n -W --keep-going --path-output . ; \
+	cp _build/latex/book.pdf _build/$(PDF_NAME); \
+	if [ -f _build/html/index.html ]; then \
+		cp _build/$(PDF_NAME) _build/html/_static/$(PDF_NAME); \
+		$(BIN)/jupyter-book build . -n -W --keep-going --path-output . ; \
+	fi; \
+	$(BIN)/python tests/check_pdf.py _build/$(PDF_NAME); \
+	echo "make pdf: $(CURDIR)/_build/$(PDF_NAME) in $$(( $$(date +%s) - start )) s"
+
+# The student edition: every chapter without its solutions, stubs visible, outputs stripped
+# (tools/student_edition.py; tests/test_student.py checks it).
+student: $(STAMP)
+	@rm -rf _build/student
+	$(BIN)/python tools/student_edition.py chapters/*.ipynb -o _build/student
 
 # exercises.md collects every chapter's exercises; tests/test_docs.py fails when it is stale.
 exercises-index: $(STAMP)
