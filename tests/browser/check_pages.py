@@ -14,19 +14,24 @@ For every HTML page of the book it asserts that
   target page (ids read from the rendered DOM of that page);
 * the browser console has no error (``SEVERE`` entries) and the server answered no
   request with an error status;
-* chapter pages offer the ``.ipynb`` download and the Binder and Colab launch buttons,
-  and exercise solutions are collapsed.
+* chapter pages offer the ``.ipynb`` download and exercise solutions are collapsed; with a
+  repository address (``--repository-url``, default: the environment variable
+  ``BOOK_REPOSITORY_URL`` that the build read too) they offer the Binder and Colab launch
+  buttons, and without one no page has a repository, issue or launch button;
+* no page links to an invented address (``check_links.py``: nothing under
+  ``github.com/implicit-bias-book``, no GitHub link that is neither the configured repository
+  nor in ``references.bib``);
+* **no request leaves the machine**: Chromium runs with every non-loopback address routed to
+  a sink proxy on 127.0.0.1 that refuses and records each attempt (so the network is
+  unreachable for the browser), and every request a page makes (Chrome's network log) must go
+  to the local server. MathJax must therefore come from the book's own ``_static/mathjax/``.
 
 A screenshot of the first screen of each page is saved to ``_build/screenshots/``
 (``chapters__<name>.png``), and for each chapter one centred on its first figure
 (``chapters__<name>--first-figure.png``).
 
-The network is not needed: the pages are served on 127.0.0.1 from a random free port.
-The book loads MathJax 3 from the jsDelivr CDN (``mathjax@3``); if a local copy of the
-same MathJax 3 release exists (``--mathjax-dir``, default: the copy fetched by
-``install_browser.sh``) the server substitutes it for the CDN address, so the test also
-runs offline. Without a local copy the CDN is used, and a page whose MathJax does not
-load fails the test.
+The network is not needed, and not reachable: the pages are served unchanged (no
+substitution of any file) on 127.0.0.1 from a random free port.
 
 If Chromium or ChromeDriver cannot be started the script fails (exit status 2) with a
 message saying what to install; it never passes silently.
@@ -38,10 +43,12 @@ import argparse
 import functools
 import html.parser
 import http.server
+import json
 import os
 import pathlib
 import re
 import shutil
+import socketserver
 import sys
 import tempfile
 import threading
@@ -49,12 +56,10 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 
-MATHJAX_CDN = "https://cdn.jsdelivr.net/npm/mathjax@3/es5/"
-MATHJAX_LOCAL_PREFIX = "/__mathjax3__/"
-DEFAULT_MATHJAX_DIR = (
-    pathlib.Path(os.environ.get("XDG_CACHE_HOME", pathlib.Path.home() / ".cache"))
-    / "implicit-bias-book" / "mathjax-3.2.2" / "es5"
-)
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import check_links  # noqa: E402 - the sibling module, also a script of its own
+
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 CHROME_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -161,9 +166,8 @@ return {texts, merrors, untypeset, links, ids, formulas,
 
 # --------------------------------------------------------------------------- server
 class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Static server for the book; substitutes a local MathJax 3 for the CDN if available."""
+    """Static server for the book: serves the files as built, and records error statuses."""
 
-    mathjax_dir: pathlib.Path | None = None
     errors: list = []
 
     def log_message(self, format, *args):  # noqa: A002 - silence the request log
@@ -177,39 +181,52 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if status >= 400 and not self.path.startswith("/favicon.ico"):
             self.errors.append((status, self.path))
 
-    def do_GET(self):  # noqa: N802 - http.server API
-        path = urllib.parse.urlsplit(self.path).path
-        if self.mathjax_dir is not None and path.startswith(MATHJAX_LOCAL_PREFIX):
-            rel = urllib.parse.unquote(path[len(MATHJAX_LOCAL_PREFIX):])
-            target = (self.mathjax_dir / rel).resolve()
-            if target.is_file() and target.is_relative_to(self.mathjax_dir.resolve()):
-                return self._send_bytes(target.read_bytes(), self.guess_type(str(target)))
-            return self.send_error(404)
-        if self.mathjax_dir is not None and (path.endswith(".html") or path.endswith("/")):
-            local = pathlib.Path(self.translate_path(path))
-            if local.is_dir():
-                local = local / "index.html"
-            if local.is_file():
-                text = local.read_text(encoding="utf-8")
-                text = text.replace(MATHJAX_CDN, MATHJAX_LOCAL_PREFIX)
-                return self._send_bytes(text.encode("utf-8"), "text/html; charset=utf-8")
-        return super().do_GET()
 
-    def _send_bytes(self, data, ctype):
-        self.send_response(200)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def start_server(root: pathlib.Path, mathjax_dir: pathlib.Path | None):
-    handler = type("Handler", (_Handler,), {"mathjax_dir": mathjax_dir, "errors": []})
+def start_server(root: pathlib.Path):
+    handler = type("Handler", (_Handler,), {"errors": []})
     server = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server, handler
+
+
+class _SinkProxy(socketserver.BaseRequestHandler):
+    """The browser's proxy for every non-loopback address: records the attempt and refuses."""
+
+    attempts: list = []
+
+    def handle(self):
+        self.request.settimeout(5)
+        try:
+            head = self.request.recv(4096).decode("latin-1", errors="replace")
+        except OSError:
+            head = ""
+        line = head.split("\r\n", 1)[0].strip()
+        if line:
+            self.attempts.append(line)
+        try:
+            self.request.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n"
+                                 b"Connection: close\r\n\r\n")
+        except OSError:
+            pass
+
+
+def start_sink_proxy():
+    handler = type("SinkProxy", (_SinkProxy,), {"attempts": []})
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return server, handler
+
+
+def is_local_url(url: str) -> bool:
+    """True for URLs that do not leave the machine (loopback, data:, blob:, about:...)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https", "ws", "wss", "ftp"):
+        return True
+    return (parts.hostname or "") in LOOPBACK_HOSTS or (parts.hostname or "").startswith("127.")
 
 
 # --------------------------------------------------------------------------- browser
@@ -223,7 +240,7 @@ def find_executable(names, env_var):
     return None
 
 
-def start_browser(profile_dir: str):
+def start_browser(profile_dir: str, proxy_port: int):
     """Start headless Chromium through ChromeDriver, or exit 2 with what to install."""
     try:
         from selenium import webdriver
@@ -238,9 +255,13 @@ def start_browser(profile_dir: str):
     os.environ.setdefault("SE_OFFLINE", "true")  # never let Selenium Manager download drivers
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
-    for flag in CHROME_FLAGS + [f"--user-data-dir={profile_dir}"]:
+    # No network: every address except loopback goes to the sink proxy (Chromium bypasses the
+    # proxy for loopback by default), and no host name is resolved except the local ones.
+    offline = [f"--proxy-server=http://127.0.0.1:{proxy_port}",
+               "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"]
+    for flag in CHROME_FLAGS + offline + [f"--user-data-dir={profile_dir}"]:
         options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     try:
         driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
     except Exception as exc:  # selenium raises several types here
@@ -305,11 +326,12 @@ def check_page(driver, base, page, args, ids_by_page, link_targets):
     res = PageResult(page)
     t0 = time.perf_counter()
     driver.get_log("browser")  # drop entries left over from the previous page
+    driver.get_log("performance")
     driver.get(base + page)
     mj = driver.execute_async_script(JS_WAIT_MATHJAX, args.mathjax_timeout)
     if mj["status"] == "missing":
         res.problems.append("MathJax did not load (window.MathJax.startup.promise never "
-                            "appeared; without a local copy the CDN must be reachable)")
+                            "appeared; it must come from the book's own _static/mathjax/)")
     elif mj["status"] == "error":
         res.problems.append(f"MathJax startup failed: {mj['error']}")
     images = driver.execute_async_script(JS_WAIT_IMAGES)
@@ -346,12 +368,30 @@ def check_page(driver, base, page, args, ids_by_page, link_targets):
         if not any(h.startswith(base + "_sources/" + stem) and h.endswith(".ipynb")
                    for h in hrefs):
             res.problems.append("no .ipynb download link (_sources/...ipynb)")
-        if not any("mybinder.org/v2/gh/" in h and stem in h for h in hrefs):
-            res.problems.append("no Binder launch button")
-        if not any("colab.research.google.com/github/" in h and stem in h for h in hrefs):
-            res.problems.append("no Colab launch button")
+        binder = any("mybinder.org/v2/gh/" in h and stem in h for h in hrefs)
+        colab = any("colab.research.google.com/github/" in h and stem in h for h in hrefs)
+        if args.repository_url and args.repository_url.startswith("https://github.com/"):
+            if not binder:
+                res.problems.append("no Binder launch button")
+            if not colab:
+                res.problems.append("no Colab launch button")
+    if not args.repository_url:
+        for h in (link["href"] for link in info["links"]):
+            if any(s in h for s in ("mybinder.org", "colab.research.google.com",
+                                    "/issues/new")):
+                res.problems.append(f"link {h!r} but no repository is configured "
+                                    "(BOOK_REPOSITORY_URL unset)")
         for sid in info["openSolutions"]:
             res.problems.append(f"solution {sid} is not collapsed")
+    for entry in driver.get_log("performance"):
+        try:
+            msg = json.loads(entry["message"])["message"]
+        except (KeyError, ValueError):
+            continue
+        if msg.get("method") == "Network.requestWillBeSent":
+            url = msg.get("params", {}).get("request", {}).get("url", "")
+            if not is_local_url(url):
+                res.problems.append(f"request leaves the machine: {url[:200]}")
     for entry in driver.get_log("browser"):
         if entry.get("level") != "SEVERE":
             continue
@@ -412,8 +452,9 @@ def main(argv=None):
     parser.add_argument("html", type=pathlib.Path, help="the built book, e.g. _build/html")
     parser.add_argument("--screenshots", type=pathlib.Path, default=None,
                         help="where to save screenshots (default: <html>/../screenshots)")
-    parser.add_argument("--mathjax-dir", type=pathlib.Path, default=None,
-                        help=f"local MathJax 3 es5/ directory (default {DEFAULT_MATHJAX_DIR})")
+    parser.add_argument("--repository-url", default=os.environ.get("BOOK_REPOSITORY_URL", ""),
+                        help="the repository address the book was built with (default: "
+                             "$BOOK_REPOSITORY_URL); empty: no repository buttons allowed")
     parser.add_argument("--mathjax-timeout", type=float, default=60.0)
     parser.add_argument("--pages", nargs="*", default=None,
                         help="check only these pages (paths relative to html/)")
@@ -427,29 +468,24 @@ def main(argv=None):
     if args.screenshots is None:
         args.screenshots = root.parent / "screenshots"
     args.screenshots.mkdir(parents=True, exist_ok=True)
-    mathjax_dir = args.mathjax_dir or DEFAULT_MATHJAX_DIR
-    if not (mathjax_dir / "tex-mml-chtml.js").is_file():
-        if args.mathjax_dir is not None:
-            print(f"BROWSER TEST FAILED: {mathjax_dir}/tex-mml-chtml.js not found",
-                  file=sys.stderr)
-            return 1
-        print(f"note: no local MathJax 3 at {mathjax_dir}; pages load it from {MATHJAX_CDN}")
-        mathjax_dir = None
+    args.repository_url = args.repository_url.strip().rstrip("/").removesuffix(".git")
 
     pages = args.pages or list_pages(root)
     if not pages:
         print(f"BROWSER TEST FAILED: no HTML pages under {root}", file=sys.stderr)
         return 1
 
-    server, handler = start_server(root, mathjax_dir)
+    server, handler = start_server(root)
+    proxy, sink = start_sink_proxy()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     profile = tempfile.mkdtemp(prefix="chromium-profile-")
     t_start = time.perf_counter()
-    driver = start_browser(profile)
+    driver = start_browser(profile, proxy.server_address[1])
     try:
         version = driver.capabilities.get("browserVersion", "?")
-        print(f"Chromium {version} headless; serving {root} at {base}"
-              + (f"; MathJax from {mathjax_dir}" if mathjax_dir else "; MathJax from the CDN"))
+        print(f"Chromium {version} headless, network unreachable (sink proxy on port "
+              f"{proxy.server_address[1]}); serving {root} at {base}; repository: "
+              + (args.repository_url or "none (no repository or launch buttons expected)"))
         results, ids_by_page, link_targets = [], {}, {}
         for page in pages:
             try:
@@ -463,11 +499,16 @@ def main(argv=None):
     finally:
         driver.quit()
         server.shutdown()
+        proxy.shutdown()
         shutil.rmtree(profile, ignore_errors=True)
 
     link_problems, unique_links, anchors = check_internal_links(
         root, base, link_targets, ids_by_page)
     server_problems = [f"server answered {code} for {path}" for code, path in handler.errors]
+    server_problems += [f"the browser tried to reach the network: {line}"
+                        for line in sink.attempts]
+    invented = check_links.invented_links(root, args.repository_url or None)
+    server_problems += [f"{page}: link to an invented address: {url}" for page, url in invented]
 
     # the same problem on several pages (e.g. a navigation entry) is reported once
     by_message = {}
@@ -493,7 +534,10 @@ def main(argv=None):
           f" of {n_img} ({n_fig} figures from notebook outputs and figure directives)")
     print(f"internal links checked: {n_links} ({unique_links} distinct targets, "
           f"{anchors} with #anchors)")
-    print(f"external links (not fetched): {len(link_targets.get('external', ()))} distinct")
+    print(f"external links (not fetched): {len(link_targets.get('external', ()))} distinct; "
+          f"links to invented addresses: {len(invented)}")
+    print(f"network requests:       {len(sink.attempts)} attempted by the browser "
+          f"(must be 0: the book works offline)")
     n_ignored = sum(r.ignored for r in results)
     n_console = sum(p.startswith("console error") for r in results for p in r.problems)
     print(f"console errors:         {n_console}"

@@ -5,27 +5,6 @@ set -euo pipefail
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
-# A local copy of MathJax 3 (the release that the book's CDN address mathjax@3 serves), so that
-# check_pages.py can substitute it for the CDN and run without network. Optional: without it the
-# pages load MathJax from the CDN, and fail the test if the CDN is unreachable.
-MATHJAX_VERSION=3.2.2
-MATHJAX_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/implicit-bias-book/mathjax-$MATHJAX_VERSION"
-if [ ! -f "$MATHJAX_DIR/es5/tex-mml-chtml.js" ]; then
-  if have npm; then
-    tmp=$(mktemp -d)
-    if (cd "$tmp" && timeout 180 npm pack --silent "mathjax@$MATHJAX_VERSION" >/dev/null 2>&1); then
-      mkdir -p "$MATHJAX_DIR"
-      tar -xzf "$tmp"/mathjax-*.tgz -C "$MATHJAX_DIR" --strip-components=1 package/es5
-      echo "browser: MathJax $MATHJAX_VERSION (npm) in $MATHJAX_DIR"
-    else
-      echo "browser: note: 'npm pack mathjax@$MATHJAX_VERSION' failed; pages will load MathJax from the CDN"
-    fi
-    rm -rf "$tmp"
-  else
-    echo "browser: note: npm not found; pages will load MathJax from the CDN"
-  fi
-fi
-
 if have chromium && have chromedriver; then
   echo "browser: $(chromium --version 2>/dev/null | head -1); $(chromedriver --version 2>/dev/null | head -1)"
   exit 0
