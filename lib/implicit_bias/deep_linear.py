@@ -55,7 +55,7 @@ import scipy.integrate
 import scipy.sparse.linalg
 
 from ._validation import check_depth, check_int, check_matrix, check_positive, check_vector
-from .exceptions import DivergenceError
+from .exceptions import DivergenceError, NotConvergedError
 
 __all__ = [
     "RegressionConstants",
@@ -124,7 +124,7 @@ class RegressionConstants:
 
 def _check_data(X, y, *, overdetermined=True):
     X = check_matrix(X, "X")
-    y = check_vector(y, X.shape[0], "y")
+    y = check_vector(y, X.shape[0], "y", length_of="rows of X")
     n, d = X.shape
     if overdetermined and n < d:
         raise ValueError(
@@ -412,7 +412,7 @@ def balanced_rank_one(w, depth, width=None, directions=None):
                          f"got {len(directions)}.")
     vs = [w / nrm]
     for j, v in enumerate(directions):
-        v = check_vector(v, width, name=f"directions[{j}]")
+        v = check_vector(v, width, name=f"directions[{j}]", length_of="units of the width")
         if np.linalg.norm(v) == 0:
             raise ValueError(f"directions[{j}] is zero; pass non-zero vectors.")
         vs.append(v / np.linalg.norm(v))
@@ -884,13 +884,18 @@ class TrainingResult:
     sharpness : ndarray
         :math:`S(W)` at ``sharpness_steps``.
     n_iter : int
-        Iterations performed (gradient descent) or function evaluations (gradient flow).
+        Iterations performed (gradient descent) or accepted integrator steps (gradient flow).
     converged : bool
         Whether the excess risk :math:`R(W) - R(w^\\star)` fell below the tolerance.
     diverged : bool
         Whether the iterates blew up (gradient descent only; training then stopped).
     learning_rate : float or None
         Step size (None for gradient flow).
+    n_fev : int
+        Risk-gradient evaluations: ``n_iter + 1`` for gradient descent (one per step and the
+        final point), the integrator's right-hand-side evaluations for gradient flow.
+    message : str
+        What stopped the run.
     """
 
     weights: list
@@ -905,6 +910,8 @@ class TrainingResult:
     converged: bool
     diverged: bool
     learning_rate: float | None
+    n_fev: int = 0
+    message: str = ""
 
 
 def _excess(P, Sigma, w_star):
@@ -1007,13 +1014,24 @@ def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *,
         s_steps.append(k)
         s_vals.append(np.nan)
     P = _forward(Ws, head)[2]
+    if diverged:
+        message = f"diverged at step {k} (risk {losses[-1]:.3g}); use a smaller learning rate"
+    elif converged:
+        message = f"the excess risk reached tol = {tol:g} after {k} steps"
+    else:
+        message = f"the excess risk did not reach tol = {tol:g} in n_steps = {n_steps} steps"
     return TrainingResult(Ws, head, P[0].copy(), np.array(steps), np.array(losses),
                           np.array(dists), np.array(s_steps), np.array(s_vals), k,
-                          bool(converged and not diverged), diverged, lr)
+                          bool(converged and not diverged), diverged, lr, n_fev=k + 1,
+                          message=message)
+
+
+class _BudgetExceeded(Exception):
+    pass
 
 
 def gradient_flow(X, y, weights, t_max, head=None, *, n_eval=200, rtol=1e-9, atol=1e-12,
-                  tol=1e-12, sharpness_points=5):
+                  tol=1e-12, sharpness_points=5, max_nfev=100_000):
     """Gradient flow :math:`\\dot W_k = -\\partial R/\\partial W_k`, integrated by DOP853.
 
     Parameters
@@ -1035,11 +1053,22 @@ def gradient_flow(X, y, weights, t_max, head=None, *, n_eval=200, rtol=1e-9, ato
     sharpness_points : int
         Number of recording times (evenly spread, including the last) at which the sharpness
         is computed.
+    max_nfev : int
+        Budget of right-hand-side evaluations; exceeding it raises
+        :class:`~implicit_bias.exceptions.NotConvergedError` instead of running for a very
+        long time (e.g. a large ``t_max`` past the edge of stability of the explicit
+        integrator).
 
     Returns
     -------
     TrainingResult
-        ``steps`` holds the times; ``n_iter`` the number of right-hand-side evaluations.
+        ``steps`` holds the times; ``n_iter`` the number of accepted integrator steps,
+        ``n_fev`` the number of right-hand-side evaluations.
+
+    Raises
+    ------
+    NotConvergedError
+        If the integrator fails or exceeds ``max_nfev``.
 
     Examples
     --------
@@ -1054,21 +1083,38 @@ def gradient_flow(X, y, weights, t_max, head=None, *, n_eval=200, rtol=1e-9, ato
     t_max = check_positive(t_max, "t_max")
     n_eval = check_int(n_eval, "n_eval", 2)
     sharpness_points = check_int(sharpness_points, "sharpness_points", 1)
+    rtol = check_positive(rtol, "rtol")
+    atol = check_positive(atol, "atol")
+    tol = check_positive(tol, "tol")
+    max_nfev = check_int(max_nfev, "max_nfev", 1)
+    count = [0]
     Sigma, b = _stats(X, y)
     shapes = [W.shape for W in Ws]
     L = len(Ws)
 
     def rhs(_t, theta):
+        count[0] += 1
+        if count[0] > max_nfev:
+            raise _BudgetExceeded
         Wt = unflatten(theta, shapes)
         B, A, P = _forward(Wt, head)
         g = 2.0 * (P @ Sigma - b[None, :])
         return -flatten(_grad_from(B, A, g, L))
 
     t_eval = np.concatenate([[0.0], np.geomspace(t_max * 1e-4, t_max, n_eval - 1)])
-    sol = scipy.integrate.solve_ivp(rhs, (0.0, t_max), flatten(Ws), method="DOP853",
-                                    t_eval=t_eval, rtol=rtol, atol=atol)
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):
+            sol = scipy.integrate.solve_ivp(rhs, (0.0, t_max), flatten(Ws), method="DOP853",
+                                            t_eval=t_eval, rtol=rtol, atol=atol,
+                                            dense_output=True)
+    except _BudgetExceeded:
+        raise NotConvergedError(
+            f"gradient_flow: more than max_nfev={max_nfev} right-hand-side evaluations before "
+            f"t_max={t_max:g}; use a smaller t_max, or raise max_nfev.") from None
     if sol.status != 0:
-        raise RuntimeError(f"gradient_flow integration failed: {sol.message}")
+        raise NotConvergedError(f"gradient_flow: the integration failed: {sol.message}")
+    if not np.all(np.isfinite(sol.y)):
+        raise NotConvergedError("gradient_flow: the integrated path is not finite.")
     losses, dists = [], []
     for theta in sol.y.T:
         P = _forward(unflatten(theta, shapes), head)[2]
@@ -1080,8 +1126,14 @@ def gradient_flow(X, y, weights, t_max, head=None, *, n_eval=200, rtol=1e-9, ato
     final = unflatten(sol.y[:, -1], shapes)
     P = _forward(final, head)[2]
     return TrainingResult(final, head, P[0].copy(), sol.t, np.array(losses), np.array(dists),
-                          sol.t[idx], np.array(s_vals), int(sol.nfev),
-                          bool(losses[-1] - c.min_risk <= tol), False, None)
+                          sol.t[idx], np.array(s_vals), _accepted_steps(sol),
+                          bool(losses[-1] - c.min_risk <= tol), False, None,
+                          n_fev=int(sol.nfev), message=str(sol.message))
+
+
+def _accepted_steps(sol):
+    """Accepted steps of the integrator (the breakpoints of its dense output)."""
+    return int(len(sol.sol.ts) - 1)
 
 
 # ----------------------------------------------------------------------------------------------
