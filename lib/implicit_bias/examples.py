@@ -26,6 +26,7 @@ from fractions import Fraction
 import numpy as np
 import scipy.optimize
 
+from . import _link
 from ._validation import check_alpha, check_depth, check_int
 
 __all__ = [
@@ -185,11 +186,6 @@ def _check_c(c):
     return c
 
 
-def _h(z, depth):
-    p = depth / (depth - 2)
-    return (1.0 - z) ** (-p) - (1.0 + z) ** (-p)
-
-
 @dataclass
 class TwoCoordinateExample:
     r"""The system :math:`x_1 + c\,x_2 = 1` (see :func:`one_by_two`).
@@ -217,6 +213,21 @@ class TwoCoordinateExample:
     def _mu(self, depth, alpha):
         """Solve the scalar dual equation; returns (mu, x2) with x = alpha g(mu (1, c))."""
         c = self.c
+        if alpha >= 1.0:
+            # then mu <= g_D^{-1}(1/alpha) < 0.9: solve in nu = alpha mu with the stable link
+            # (the forms below, in log(alpha) or in e = 1 - mu, cancel for large alpha)
+            if alpha > 1e150:  # g_D(z) = g_D'(0) z (1 + O(z^2)), O(z^2) < 1e-300: linear
+                slope = float(_link.gprime(0.0, depth))
+                nu = 1.0 / (slope * (1.0 + c * c))
+                return nu / alpha, c * slope * nu
+
+            def f_nu(nu):
+                mu = nu / alpha
+                return alpha * float(_link.g(mu, depth) + c * _link.g(c * mu, depth)) - 1.0
+
+            nu = scipy.optimize.brentq(f_nu, 0.0, 0.9 * alpha, xtol=1e-300,
+                                       rtol=4 * np.finfo(float).eps, maxiter=500)
+            return nu / alpha, alpha * float(_link.g(c * nu / alpha, depth))
         if depth == 2:
             la = math.log(alpha)
 
@@ -235,7 +246,7 @@ class TwoCoordinateExample:
 
         # variable e = 1 - mu in (0, 1]: alpha*h(1 - e) + c*alpha*h(c (1 - e)) = 1
         def f(e):
-            return alpha * (e ** (-p) - (2.0 - e) ** (-p)) + c * alpha * _h(c * (1.0 - e),
+            return alpha * (e ** (-p) - (2.0 - e) ** (-p)) + c * alpha * _link.g(c * (1.0 - e),
                                                                             depth) - 1.0
 
         # f(1) = -1 < 0 (mu = 0) and f -> +inf as e -> 0 (mu -> 1); e ~ alpha^(1/p) can be
@@ -247,7 +258,7 @@ class TwoCoordinateExample:
                                    rtol=4 * np.finfo(float).eps, maxiter=500)
         e = math.exp(le)
         mu = 1.0 - e
-        return mu, alpha * _h(c * mu, depth)
+        return mu, alpha * float(_link.g(c * mu, depth))
 
     def limit(self, depth, alpha):
         r"""The exact gradient-flow limit :math:`x_\infty(\alpha)`.
@@ -335,7 +346,7 @@ class TwoCoordinateExample:
         c = self.c
         if depth == 2:
             return (1.0 + c) * alpha ** (1.0 - c) if c > 0 else 0.0
-        return (1.0 + c) * alpha * float(_h(c, depth))
+        return (1.0 + c) * alpha * float(_link.g(c, depth))
 
 
 def one_by_two(c):
@@ -422,6 +433,8 @@ class NonuniqueExample:
         >>> nonunique_example().point(0.0)
         array([0.2, 0.5, 0.3])
         """
+        if isinstance(t, bool) or not isinstance(t, numbers.Real) or not math.isfinite(t):
+            raise TypeError(f"t must be a finite real number in {self.t_range}, got {t!r}.")
         t = float(t)
         lo, hi = self.t_range
         if not (lo - 1e-12 <= t <= hi + 1e-12):

@@ -64,6 +64,7 @@ import scipy
 from tqdm import tqdm
 
 from ._validation import check_int
+from .exceptions import SweepError
 
 __all__ = [
     "run_sweep",
@@ -75,25 +76,10 @@ __all__ = [
 
 _RESERVED = ("seed", "trial", "error")
 _MAX_SEED_BITS = 63
-
-
-class SweepError(RuntimeError):
-    """One or more trials of :func:`run_sweep` raised.
-
-    Attributes
-    ----------
-    table : pandas.DataFrame
-        The complete table: one row per trial, results of the successful trials, and the
-        message of the exception in the ``error`` column of the failed ones.
-    failures : list of dict
-        One entry per failed trial with keys ``params``, ``trial``, ``seed``, ``error`` (the
-        message) and ``traceback`` (the formatted traceback from the worker).
-    """
-
-    def __init__(self, message, table, failures):
-        super().__init__(message)
-        self.table = table
-        self.failures = failures
+#: Limits of :func:`run_sweep`: trials in one sweep (the table lives in memory) and local
+#: worker processes (a typo such as n_jobs=10**6 would otherwise try to start them all).
+_MAX_TRIALS = 10**6
+_MAX_LOCAL_JOBS = 1024
 
 
 # ----------------------------------------------------------------------------------------------
@@ -166,9 +152,48 @@ def grid_cells(grid):
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*grid.values())]
 
 
+class _Canonical:
+    """A value's canonical text, standing in for it inside ``repr`` (see :func:`_canon`)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text):
+        self.text = text
+
+    def __repr__(self):
+        return self.text
+
+
+def _canon(value):
+    """A stand-in for ``value`` whose ``repr`` is a complete, canonical serialization.
+
+    Scalars and strings keep their ``repr`` (so the seeds of ordinary grids are unchanged);
+    arrays are hashed in full (numpy's ``repr`` elides the middle of large arrays); dicts and
+    sets are sorted, so equal values give equal seeds whatever their insertion order.
+    """
+    value = _plain(value)
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            return _Canonical(f"array({[_canon(v) for v in value.ravel()]!r}, "
+                              f"shape={value.shape})")
+        arr = np.ascontiguousarray(value)
+        digest = hashlib.sha256(arr.tobytes()).hexdigest()
+        return _Canonical(f"array(dtype={arr.dtype.str}, shape={arr.shape}, sha256={digest})")
+    if isinstance(value, Mapping):
+        items = sorted((repr(_canon(k)), repr(_canon(v))) for k, v in value.items())
+        return _Canonical("{" + ", ".join(f"{k}: {v}" for k, v in items) + "}")
+    if isinstance(value, (set, frozenset)):
+        return _Canonical(f"{type(value).__name__}({sorted(repr(_canon(v)) for v in value)})")
+    if isinstance(value, list):
+        return [_canon(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_canon(v) for v in value)
+    return value
+
+
 def _cell_words(params, seed_keys):
     """Four 32-bit words hashing the values of the seed-relevant parameters."""
-    items = sorted((k, _plain(params[k])) for k in seed_keys)
+    items = sorted((k, _canon(params[k])) for k in seed_keys)
     text = repr(items).encode()
     digest = hashlib.sha256(text).digest()
     return tuple(int.from_bytes(digest[4 * i:4 * i + 4], "little") for i in range(4))
@@ -211,9 +236,9 @@ def trial_seed(params, trial, seed=0, seed_keys=None):
 # ----------------------------------------------------------------------------------------------
 # cache keys
 # ----------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=1)
-def _library_hash_cached(stamp):
-    root = pathlib.Path(__file__).resolve().parent
+@functools.lru_cache(maxsize=4)
+def _library_hash_cached(root, stamp):
+    root = pathlib.Path(root)
     h = hashlib.sha256()
     for path in sorted(root.rglob("*.py")):
         h.update(path.relative_to(root).as_posix().encode())
@@ -221,23 +246,41 @@ def _library_hash_cached(stamp):
     return h.hexdigest()
 
 
-def library_hash():
+def library_hash(directory=None):
     """SHA-256 of the source files of :mod:`implicit_bias` (changes with any library edit).
+
+    Parameters
+    ----------
+    directory : str or path-like, optional
+        Hash the ``*.py`` files under this directory instead of the installed package (e.g.
+        a copy of the sources); the digest depends on the relative paths and the contents.
 
     Returns
     -------
     str
         Hex digest.
 
+    Raises
+    ------
+    ValueError
+        If ``directory`` is not an existing directory.
+
     Examples
     --------
     >>> len(library_hash())
     64
     """
-    root = pathlib.Path(__file__).resolve().parent
+    if directory is None:
+        root = pathlib.Path(__file__).resolve().parent
+    else:
+        if isinstance(directory, (bytes, bool)) or not isinstance(directory, (str, os.PathLike)):
+            raise TypeError(f"directory must be a path, got {type(directory).__name__}.")
+        root = pathlib.Path(directory).expanduser().resolve()
+        if not root.is_dir():
+            raise ValueError(f"directory {str(root)!r} is not an existing directory.")
     stamp = tuple((p.as_posix(), p.stat().st_mtime_ns, p.stat().st_size)
                   for p in sorted(root.rglob("*.py")))
-    return _library_hash_cached(stamp)
+    return _library_hash_cached(str(root), stamp)
 
 
 def _code_names(code):
@@ -482,6 +525,10 @@ def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache
     cells = grid_cells(grid)
     keys = list(cells[0])
     n_trials = check_int(n_trials, "n_trials", 1)
+    if n_trials * len(cells) > _MAX_TRIALS:
+        raise ValueError(f"n_trials={n_trials} for {len(cells)} grid cells is more than one "
+                         f"sweep can hold in memory (limit {_MAX_TRIALS} trials in all); "
+                         "split the sweep into batches with different seeds.")
     seed = check_int(seed, "seed", 0)
     if on_error not in ("raise", "record"):
         raise ValueError(f"on_error must be 'raise' or 'record', got {on_error!r}.")
@@ -503,6 +550,16 @@ def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache
                          f"{n_jobs!r}.")
     n_jobs = int(n_jobs)
     backend_name = type(backend).__name__
+    cpus = os.cpu_count() or 1
+    if n_jobs < 0 and cpus + 1 + n_jobs < 1:
+        raise ValueError(f"n_jobs={n_jobs} asks for cpu_count + 1 + n_jobs < 1 workers on this "
+                         f"machine with {cpus} cores; use n_jobs=-1 (all cores) or a positive "
+                         "number.")
+    local = backend_name in ("LokyBackend", "MultiprocessingBackend", "ThreadingBackend")
+    if local and n_jobs > _MAX_LOCAL_JOBS:
+        raise ValueError(f"n_jobs={n_jobs} local workers is far more than this machine's {cpus} "
+                         f"cores (limit {_MAX_LOCAL_JOBS}); use n_jobs=-1, or a cluster backend "
+                         "(joblib.parallel_config(backend='dask')) for more workers.")
     sequential = n_jobs == 1 or backend_name == "SequentialBackend"
     needs_pickle = not sequential and backend_name != "ThreadingBackend"
 
