@@ -54,7 +54,14 @@ import numpy as np
 import scipy.integrate
 import scipy.sparse.linalg
 
-from ._validation import check_depth, check_int, check_matrix, check_positive, check_vector
+from ._validation import (
+    as_real_array,
+    check_depth,
+    check_int,
+    check_matrix,
+    check_positive,
+    check_vector,
+)
 from .exceptions import DivergenceError, NotConvergedError
 
 __all__ = [
@@ -212,9 +219,11 @@ def regression_data(n=50, d=5, noise=1.0, rng=None, *, normalize=True):
     """
     n = check_int(n, "n", 1)
     d = check_int(d, "d", 1)
+    if isinstance(noise, bool) or not isinstance(noise, numbers.Real):
+        raise TypeError(f"noise must be a real number >= 0, got {type(noise).__name__}.")
     if noise < 0 or not np.isfinite(noise):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
-    rng = np.random.default_rng(0 if rng is None else rng)
+    rng = _rng(0 if rng is None else rng)
     X = rng.standard_normal((n, d))
     w = rng.standard_normal(d)
     y = X @ w + noise * rng.standard_normal(n)
@@ -283,11 +292,14 @@ def critical_learning_rate(X, y, depth):
 # initializations
 # ----------------------------------------------------------------------------------------------
 def _rng(rng):
-    if rng is None or isinstance(rng, numbers.Integral):
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"rng must be a non-negative int seed, got {rng}.")
         return np.random.default_rng(rng)
     if isinstance(rng, np.random.Generator):
         return rng
-    raise TypeError(f"rng must be a numpy.random.Generator or an int seed, got {type(rng)}.")
+    raise TypeError("rng must be None, a non-negative int seed or a numpy.random.Generator, "
+                    f"got {type(rng).__name__}.")
 
 
 def gaussian_init(d, depth, scale, width=None, rng=None):
@@ -681,7 +693,8 @@ def flatten(weights):
     >>> flatten([np.eye(2), np.ones((1, 2))])
     array([1., 0., 0., 1., 1., 1.])
     """
-    return np.concatenate([np.asarray(W, dtype=float).ravel() for W in weights])
+    Ws, _ = _check_weights(weights, scalar_output=False)
+    return np.concatenate([W.ravel() for W in Ws])
 
 
 def unflatten(vector, shapes):
@@ -773,6 +786,7 @@ def sharpness(weights, X, y, head=None, *, method="auto", tol=1e-12):
     True
     """
     X, y = _check_data(X, y, overdetermined=False)
+    tol = check_positive(tol, "tol")
     Ws, head = _check_weights(weights, X.shape[1], head)
     if method not in ("auto", "dense", "lanczos"):
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}.")
@@ -1202,13 +1216,15 @@ def learning_rate_sweep(X, y, depth, learning_rates, *, init="residual", scale=0
     c = regression_constants(X, y)
     X, y = _check_data(X, y)
     depth = check_depth(depth, minimum=1)
-    lrs = np.atleast_1d(np.asarray(learning_rates, dtype=float))
+    lrs = np.atleast_1d(as_real_array(learning_rates, "learning_rates", "a 1-D array"))
     if lrs.ndim != 1 or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
         raise ValueError("learning_rates must be a 1-D array of positive finite numbers.")
     if init not in ("residual", "gaussian"):
         raise ValueError(f"init must be 'residual' or 'gaussian', got {init!r}.")
     n_repeats = check_int(n_repeats, "n_repeats", 1)
     n_steps = check_int(n_steps, "n_steps", 1)
+    scale = check_positive(scale, "scale")
+    tol = check_positive(tol, "tol")
     rng = _rng(rng)
     d = X.shape[1]
     inits = []

@@ -53,6 +53,7 @@ from ._link import G as _G
 from ._link import g as _g
 from ._link import gprime as _gprime
 from ._validation import (
+    as_real_array,
     check_alpha,
     check_depth,
     check_int,
@@ -146,7 +147,7 @@ def per_layer_scale(alpha, depth):
 # link functions (float64 and mpmath)
 # ----------------------------------------------------------------------------------------------
 def _finite(values, name):
-    arr = np.asarray(values, dtype=float)
+    arr = as_real_array(values, name, "an array")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} contains NaN or infinite entries; pass finite values only.")
     return arr

@@ -741,6 +741,8 @@ def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
     S = _check_support_arg(support, A.shape[1])
     if not isinstance(method, str) or method not in ("exact", "estimate"):
         raise ValueError(f"method must be 'exact' or 'estimate', got {method!r}.")
+    n_starts = check_int(n_starts, "n_starts", 1)
+    seed = check_int(seed, "seed", 0)
     s = S.size
     if method == "exact" and 2 ** (s - 1) > _MAX_EXACT_PATTERNS:
         raise ValueError(
@@ -755,8 +757,7 @@ def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
             eps = np.array((1.0,) + tail)
             best = max(best, _varrho_dual(A, S, eps)[0])
         return best
-    n_starts = check_int(n_starts, "n_starts", 1)
-    rng = np.random.default_rng(check_int(seed, "seed", 0))
+    rng = np.random.default_rng(seed)
     best = 0.0
     for _ in range(n_starts):
         eps = rng.choice([-1.0, 1.0], s)
@@ -823,6 +824,10 @@ def nsp_constant_order(A, s):
 # ----------------------------------------------------------------------------------------------
 # the interpolator on a given support, in extended precision
 # ----------------------------------------------------------------------------------------------
+#: Largest ``digits`` accepted by :func:`solution_on_support` (as in ``flow_limit``).
+_MAX_DIGITS = 1000
+
+
 def solution_on_support(A, y, support, digits=None):
     r"""The interpolator supported on ``support``: least squares on :math:`A_S`.
 
@@ -893,6 +898,9 @@ def solution_on_support(A, y, support, digits=None):
         out[S] = xs
         return out
     digits = check_int(digits, "digits", 8)
+    if digits > _MAX_DIGITS:
+        raise ValueError(f"digits={digits} is more than solution_on_support computes in "
+                         f"reasonable time (at most {_MAX_DIGITS}); use digits <= {_MAX_DIGITS}.")
     with mpmath.workdps(digits + 10):
         M = mpmath.matrix([[mpmath.mpf(float(v)) for v in row] for row in AS])
         b = mpmath.matrix([mpmath.mpf(float(v)) for v in y])

@@ -14,6 +14,8 @@ from __future__ import annotations
 import matplotlib as mpl
 import numpy as np
 
+from ._validation import check_depth
+
 __all__ = ["BOOK_STYLE", "COLORS", "use_book_style", "depth_color", "add_slope", "new_figure"]
 
 #: Colour-blind-safe palette (Okabe & Ito) used throughout the book.
@@ -98,7 +100,7 @@ def depth_color(depth):
     >>> depth_color(2)
     '#0072B2'
     """
-    depth = int(depth)
+    depth = check_depth(depth, minimum=1)
     if depth in _DEPTH_COLORS:
         return _DEPTH_COLORS[depth]
     palette = list(_DEPTH_COLORS.values())
