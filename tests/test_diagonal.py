@@ -16,6 +16,7 @@ import mpmath
 import numpy as np
 import pytest
 from conftest import gaussian_instance
+from conftest import textbook_basis_pursuit as basis_pursuit
 from implicit_bias.diagonal import (
     default_step,
     end_to_end_scale,
@@ -33,7 +34,7 @@ from implicit_bias.diagonal import (
 )
 from implicit_bias.exceptions import ConvergenceWarning, DivergenceError, NotConvergedError
 from scipy.integrate import quad, solve_ivp
-from scipy.optimize import linprog, minimize
+from scipy.optimize import minimize
 
 DEPTHS = (2, 3, 4)
 
@@ -78,15 +79,6 @@ def uv_flow(A, y, depth, alpha, *, t_eval=None, t_max=None, res_tol=1e-12, rtol=
                     atol=1e-15 * s0[0], events=event, t_eval=t_eval)
     assert sol.status >= 0, sol.message
     return sol.t, (sol.y[:n] ** depth - sol.y[n:] ** depth).T
-
-
-def basis_pursuit(A, y):
-    """min ||x||_1 s.t. Ax = y, as an LP in (x+, x-) with scipy's HiGHS."""
-    m, n = A.shape
-    res = linprog(np.ones(2 * n), A_eq=np.hstack([A, -A]), b_eq=y, bounds=(0, None),
-                  method="highs")
-    assert res.status == 0
-    return res.x[:n] - res.x[n:]
 
 
 def random_system(rng, m_range=(2, 4), extra=(1, 4)):

@@ -163,7 +163,23 @@ def test_nonunique_example_face():
 
 
 def test_mpmath_context_untouched():
-    assert mpmath.mp.dps == 15
+    """Every extended-precision path restores the caller's mpmath precision (self-contained:
+    it runs them itself, at a sentinel precision, instead of relying on earlier tests)."""
+    from implicit_bias.diagonal import flow_limit as fl
+    from implicit_bias.l1 import solution_on_support
+    from implicit_bias.theory import fit_loglog_slope, l1_distance
+
+    ex = one_by_two(0.5)
+    before = (mpmath.mp.dps, mpmath.mp.prec)
+    with mpmath.workdps(23):
+        sentinel = mpmath.mp.prec
+        res = fl(ex.A, ex.y, 3, 1e-12, digits=20)
+        ref = solution_on_support(ex.A, ex.y, [0], digits=30)
+        l1_distance(res.x_mp, ref)
+        fit_loglog_slope([1e-3, 1e-6], [mpmath.mpf("1e-40"), mpmath.mpf("1e-50")])
+        ex.limit(2, 1e-300)
+        assert mpmath.mp.prec == sentinel
+    assert (mpmath.mp.dps, mpmath.mp.prec) == before
 
 
 @pytest.mark.parametrize("depth", [2, 3, 5, 10])

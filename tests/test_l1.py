@@ -8,6 +8,7 @@ import mpmath
 import numpy as np
 import pytest
 import scipy.linalg
+from conftest import coordinate_ranges_are_points
 from implicit_bias.examples import gaussian_instance, nonunique_example, one_by_two
 from implicit_bias.exceptions import NotConvergedError
 from implicit_bias.l1 import (
@@ -129,13 +130,17 @@ def test_basis_pursuit_failed_solve_is_raised(monkeypatch):
 
 
 def test_basis_pursuit_wrong_certificate_is_caught(monkeypatch):
-    original = l1_module._solve_linprog
+    # a solver returning the wrong dual (sign flipped), through scipy's public linprog
+    import scipy.optimize
 
-    def bad(A, y):
-        x, lam, status = original(A, y)
-        return x, -lam, status
+    real = scipy.optimize.linprog
 
-    monkeypatch.setattr(l1_module, "_solve_linprog", bad)
+    def flipped(*args, **kwargs):
+        res = real(*args, **kwargs)
+        res.eqlin.marginals = -np.asarray(res.eqlin.marginals)
+        return res
+
+    monkeypatch.setattr(scipy.optimize, "linprog", flipped)
     with pytest.raises(NotConvergedError, match="certificate"):
         inst = gaussian_instance(20, 50, 3, seed=0)
         basis_pursuit(inst.A, inst.y)
@@ -185,26 +190,6 @@ def test_varrho_one_by_two_and_nonunique():
     assert not is_unique(ex.A, ex.point(0.0))  # interior point: A_S not injective
 
 
-def _unique_by_coordinate_lps(A, y, value):
-    """Independent uniqueness test: min and max of every coordinate over the solution set."""
-    import scipy.optimize
-
-    N = A.shape[1]
-    # variables p, q >= 0, x = p - q, A x = y, sum(p + q) <= value (+ tiny slack)
-    A_eq = np.hstack([A, -A])
-    A_ub = np.ones((1, 2 * N))
-    spread = 0.0
-    for i in range(N):
-        c = np.zeros(2 * N)
-        c[i], c[N + i] = 1.0, -1.0
-        lo = scipy.optimize.linprog(c, A_ub=A_ub, b_ub=[value + 1e-10], A_eq=A_eq, b_eq=y,
-                                    bounds=(0, None), method="highs").fun
-        hi = -scipy.optimize.linprog(-c, A_ub=A_ub, b_ub=[value + 1e-10], A_eq=A_eq, b_eq=y,
-                                     bounds=(0, None), method="highs").fun
-        spread = max(spread, hi - lo)
-    return spread < 1e-6
-
-
 def test_uniqueness_matches_independent_check():
     cases = []
     ex = nonunique_example()
@@ -218,7 +203,7 @@ def test_uniqueness_matches_independent_check():
     cases.append((B, inst.y))
     for A, y in cases:
         bp = basis_pursuit(A, y)
-        assert bp.unique == _unique_by_coordinate_lps(A, y, bp.objective)
+        assert bp.unique == coordinate_ranges_are_points(A, y, bp.objective)
         assert is_unique(A, bp.x) == bp.unique
 
 

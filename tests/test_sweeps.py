@@ -140,19 +140,6 @@ def test_interactively_defined_function_runs_on_loky_workers():
     assert "OK LokyBackend 2" in out.stdout
 
 
-def test_dask_backend_without_code_changes():
-    distributed = pytest.importorskip("distributed")
-    pytest.importorskip("dask")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster):
-        with joblib.parallel_config(backend="dask"):
-            table = run_sweep(noisy_product, GRID, 4, seed=5, progress=False)
-    assert table.attrs["sweep"]["backend"] == "DaskDistributedBackend"
-    serial = run_sweep(noisy_product, GRID, 4, seed=5, n_jobs=1, progress=False)
-    pd.testing.assert_frame_equal(serial.drop(columns="draws"), table.drop(columns="draws"))
-
-
 # ----------------------------------------------------------------------------------------------
 # bad input
 # ----------------------------------------------------------------------------------------------
@@ -275,11 +262,52 @@ def test_cache_is_invalidated_by_a_library_change(tmp_path, monkeypatch):
     assert len(CALLS) == 4
 
 
-def test_library_hash_tracks_the_source_files():
+def test_library_hash_tracks_the_source_files(tmp_path):
+    """Hash a copy of the package, edit one file of the copy, and the hash must change."""
+    import shutil
+
+    package = pathlib.Path(sweeps.__file__).resolve().parent
+    copy = tmp_path / "implicit_bias"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
     h = library_hash()
-    assert h == library_hash() and len(h) == 64
-    src = sorted((ROOT / "lib" / "implicit_bias").rglob("*.py"))
-    assert pathlib.Path(sweeps.__file__).resolve() in [p.resolve() for p in src]
+    assert len(h) == 64 and h == library_hash(package) == library_hash(copy)
+    target = copy / "diagonal.py"
+    target.write_text(target.read_text() + "\n# an edit\n")
+    edited = library_hash(copy)
+    assert edited != h
+    (copy / "new_module.py").write_text("X = 1\n")  # a new file counts too
+    assert library_hash(copy) not in (h, edited)
+    target.unlink()  # and a removed one
+    assert library_hash(copy) not in (h, edited)
+    assert library_hash() == h  # the installed package is untouched
+    with pytest.raises(ValueError, match="not an existing directory"):
+        library_hash(tmp_path / "missing")
+
+
+def test_trial_seed_hashes_the_full_value_canonically():
+    a = np.zeros(2000)
+    b = a.copy()
+    b[1000] = 1.0  # numpy's repr elides the middle of both arrays
+    assert trial_seed({"v": a}, 0) != trial_seed({"v": b}, 0)
+    assert trial_seed({"v": {"p": 1, "q": [2, 3]}}, 0) == trial_seed({"v": {"q": [2, 3], "p": 1}},
+                                                                     0)
+    assert trial_seed({"v": {1, 2, 3}}, 0) == trial_seed({"v": {3, 2, 1}}, 0)
+    assert trial_seed({"v": np.arange(3)}, 0) == trial_seed({"v": np.arange(3)}, 0)
+    assert trial_seed({"v": np.arange(3)}, 0) != trial_seed({"v": np.arange(3.0)}, 0)
+    # ordinary grids keep the seeds they always had (value pinned before the change)
+    assert trial_seed({"m": 10, "method": "bp"}, 3) == 7648990346857909187
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"n_jobs": 10**6}, "local workers"),
+    ({"n_jobs": -10**6}, "cpu_count"),
+    ({"n_trials": 10**9}, "in memory"),
+])
+def test_sweep_sizes_are_checked_before_any_work(kwargs, words):
+    args = {"n_trials": 2, **kwargs}
+    n_trials = args.pop("n_trials")
+    with pytest.raises(ValueError, match=words):
+        run_sweep(noisy_product, GRID, n_trials, progress=False, **args)
 
 
 def test_cache_is_invalidated_by_a_change_of_an_interactive_function(tmp_path):
