@@ -6,7 +6,9 @@ script times a documented fraction of it: **every cell of the full grids, with
 ``TRIALS[part]`` trials per cell instead of 100** (the cost of a trial does not depend on the
 trial index, so this samples the cost of the whole grid evenly). It reports trials per
 second on 1 and 2 workers, the speed-up, and the extrapolated wall time of the full
-configuration. It also checks that the tables are identical for 1 and 2 workers.
+configuration. It also checks that the tables are identical for 1 and 2 workers, and
+reports trials per second on a dask.distributed ``LocalCluster`` (2 worker processes, one
+thread each; the ``cluster`` extra) for the basis-pursuit part, with the same check.
 
 One worker means one core: BLAS is limited to one thread in this process (set before numpy
 is imported), as joblib's loky backend does in each of its workers, so the in-process
@@ -25,6 +27,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import sys  # noqa: E402
 import time  # noqa: E402
 
+import distributed  # noqa: E402
+import joblib  # noqa: E402
 import pandas as pd  # noqa: E402
 from implicit_bias.recovery import (  # noqa: E402
     RECOVERY_CONFIGS,
@@ -99,5 +103,28 @@ def main():
           f"{total_full[1] / 60:.0f} min on 1 worker, {total_full[2] / 60:.0f} min on 2 workers")
 
 
+def cluster_row(name="bp"):
+    """Trials per second of one part on a LocalCluster, and whether it gives the serial table."""
+    _, func, grid, keys, _ = next(p for p in parts() if p[0] == name)
+    n_trials = TRIALS[name]
+    serial = run_sweep(func, grid, n_trials, n_jobs=1, progress=False, seed_keys=keys)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster), joblib.parallel_config(backend="dask"):
+        t = time.perf_counter()
+        run_sweep(func, {k: v[:1] for k, v in grid.items()}, 1, progress=False,
+                  seed_keys=keys)  # warm-up: imports in the workers
+        warm = time.perf_counter() - t
+        table = run_sweep(func, grid, n_trials, progress=False, seed_keys=keys)
+    info = table.attrs["sweep"]
+    rate = info["n_run"] / info["elapsed"]
+    same = serial.drop(columns=["seed"]).equals(table.drop(columns=["seed"]))
+    print(f"\nLocalCluster, 2 worker processes ({info['backend']}), part {name!r}: "
+          f"{rate:.1f} trials/s over {len(table)} trials (warm-up {warm:.1f} s not included); "
+          f"same table as 1 worker: {same}")
+    return same
+
+
 if __name__ == "__main__":
     main()
+    cluster_row()
