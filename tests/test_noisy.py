@@ -200,16 +200,24 @@ def test_lasso_path_orthogonal_and_exit_events():
                                    0)
     assert np.allclose(path.coefs, soft)
     assert path.entry_order.tolist() == [0, 2, 1] and path.monotone
+    assert path.consistent_until == path.monotone_until == path.breakpoints[-1]
     assert np.allclose(path.entry_lambdas, [3.0, 2.0, 1.0])
     assert np.allclose(path.refit[1], [3.0, 0.0, 2.0])
     # a non-monotone path: some seeded instance has an exit; the exit is real
     for seed in range(50):
         inst = noisy_instance(10, 20, 3, 0.3, rng=seed)
         p = lasso_path(inst.A, inst.y)
-        if not p.monotone:
+        if p.exits:
             break
     assert not p.monotone
     j, lam_exit = p.exits[0]
+    # the exit coordinate shrinks on the piece before its exit: monotone only above it
+    assert p.monotone_until > lam_exit
+    # sign consistency fails at the latest on the piece that ends at the exit
+    assert lam_exit < p.consistent_until <= p.monotone_until
+    k = int(np.flatnonzero(np.isclose(p.breakpoints, lam_exit))[0])
+    assert p.consistent_until >= p.breakpoints[k - 1]
+    assert np.isclose(p.monotone_until, p.breakpoints).any()
     assert p.first_exit() == lam_exit
     before = lasso_path(inst.A, inst.y, lambdas=[lam_exit * 1.001, lam_exit]).coefs
     assert before[0, j] != 0 and abs(before[1, j]) < 1e-12
@@ -220,7 +228,7 @@ def test_averaged_trajectory_approaches_lasso_on_monotone_range():
     """Book derivation: on the monotone range of the path, xbar(kappa/lam) -> lasso(lam)."""
     inst = noisy_instance(15, 30, 2, 0.05, rng=2)
     path = lasso_path(inst.A, inst.y)
-    lam_lo = max(path.first_exit() or 0.0, path.breakpoints[0] / 8)
+    lam_lo = max(path.consistent_until, path.breakpoints[0] / 8)
     lams = np.geomspace(path.breakpoints[0] * 1.5, lam_lo * 1.01, 300)
     ref = lasso_path(inst.A, inst.y, lambdas=lams).coefs
     dist = []
@@ -254,7 +262,10 @@ def test_entry_times():
     t = np.array([1.0, 2.0, 4.0])
     x = np.array([[0.0, 0.1], [-0.6, 0.2], [-0.9, 0.3]])
     assert np.array_equal(entry_times(t, x, 0.5), [2.0, np.inf])
+    assert np.array_equal(entry_times(t, x, [0.7, 0.15]), [4.0, 2.0])
     with pytest.raises(ValueError, match="threshold"):
         entry_times(t, x, 0.0)
+    with pytest.raises(ValueError, match="threshold"):
+        entry_times(t, x, [0.1, 0.2, 0.3])
     with pytest.raises(ValueError, match="rows"):
         entry_times(t[:2], x, 0.5)

@@ -512,7 +512,19 @@ class LassoPathResult:
         Every event where an active coordinate returns to zero, as (coordinate,
         :math:`\\lambda`), in path order.
     monotone : bool
-        True when no coordinate ever leaves the active set (no ``exits``).
+        True when the path is **coordinatewise monotone**: every :math:`|\\hat x_j(\\lambda)|`
+        is non-decreasing as :math:`\\lambda` decreases (then no coordinate ever leaves).
+    monotone_until : float
+        The smallest :math:`\\lambda` such that the path is coordinatewise monotone on
+        :math:`[\\lambda, \\infty)`: the start of the first linear piece on which some
+        :math:`|\\hat x_j|` decreases (the last breakpoint for a monotone path).
+    consistent_until : float
+        The smallest :math:`\\lambda` such that on :math:`[\\lambda, \\infty)` no
+        coordinate leaves the active set and, on every linear piece, the least-squares refit
+        has the signs of :math:`\\hat x(\\lambda)` (the condition under which the book's
+        derivation identifies the small-:math:`\\alpha` trajectory with the refit). A
+        coordinatewise monotone stretch is sign-consistent, so
+        ``consistent_until <= monotone_until``.
     converged : bool
         Whether the path reached :math:`\\lambda = 0` (or a fit with zero correlation).
     message : str
@@ -530,6 +542,8 @@ class LassoPathResult:
     entry_lambdas: np.ndarray
     exits: list
     monotone: bool
+    monotone_until: float
+    consistent_until: float
     converged: bool
     message: str
     n_iter: int
@@ -635,16 +649,32 @@ def lasso_path(A, y, lambdas=None):
         seen |= active[k]
         for j in np.flatnonzero(active[k - 1] & ~active[k]):
             exits.append((int(j), float(bp[k])))
+    # first linear piece on which some |x_j| decreases (relative tolerance for LARS rounding)
+    scale = max(float(np.max(np.abs(C))), 1e-300) if C.size else 1.0
+    shrinks = np.any(np.abs(C[1:]) < np.abs(C[:-1]) - 1e-10 * scale, axis=1)
+    monotone_until = float(bp[int(np.argmax(shrinks))]) if np.any(shrinks) else float(bp[-1])
+    consistent_until = float(bp[-1])
+    for k in range(C.shape[0] - 1):
+        mid = 0.5 * (C[k] + C[k + 1])
+        lost = np.any((C[k] != 0) & (C[k + 1] == 0))
+        fit = _refit(A, y, mid[None, :])[0]
+        S = mid != 0
+        if lost or np.any(np.sign(fit[S]) != np.sign(mid[S])):
+            consistent_until = float(bp[k])
+            break
     residual_corr = float(np.max(np.abs(A.T @ (y - A @ C[-1])))) if C.size else 0.0
     converged = bool(bp[-1] <= 1e-12 * max(bp[0], 1.0) or residual_corr <= 1e-10 * max(
         bp[0], 1.0))
     X = _interpolate_path(bp, C, lam) if lam.size else np.zeros((0, A.shape[1]))
     message = (f"LARS-lasso path with {bp.size} breakpoints, "
-               f"{'monotone' if not exits else f'{len(exits)} exit event(s)'}")
+               f"{'coordinatewise monotone' if not np.any(shrinks) else 'monotone down to '}"
+               f"{'' if not np.any(shrinks) else f'lambda = {monotone_until:.4g}'}"
+               f", {len(exits)} exit event(s)")
     return LassoPathResult(
         breakpoints=bp, breakpoint_coefs=C, lambdas=lam, coefs=X, refit=_refit(A, y, X),
         entry_order=np.array(entry_order, dtype=int), entry_lambdas=np.array(entry_lambdas),
-        exits=exits, monotone=not exits, converged=converged, message=message,
+        exits=exits, monotone=not np.any(shrinks), monotone_until=monotone_until,
+        consistent_until=consistent_until, converged=converged, message=message,
         n_iter=int(n_iter))
 
 
@@ -744,8 +774,8 @@ def entry_times(t, x, threshold):
         Increasing times.
     x : array_like, shape (T, N)
         The trajectory at those times.
-    threshold : float
-        Level that :math:`|x_j(t)|` must reach, ``> 0``.
+    threshold : float or array_like, shape (N,)
+        Level that :math:`|x_j(t)|` must reach, ``> 0`` (one level, or one per coordinate).
 
     Returns
     -------
@@ -756,12 +786,20 @@ def entry_times(t, x, threshold):
     --------
     >>> entry_times([1.0, 2.0, 3.0], [[0.0, 0.0], [0.5, 0.0], [0.7, 0.2]], 0.4)
     array([ 2., inf])
+    >>> entry_times([1.0, 2.0, 3.0], [[0.0, 0.0], [0.5, 0.0], [0.7, 0.2]], [0.6, 0.1])
+    array([3., 3.])
     """
     t = check_vector(t, None, "t")
     X = check_matrix(x, "x")
     if X.shape[0] != t.size:
         raise ValueError(f"x has {X.shape[0]} rows but t has {t.size} entries.")
-    threshold = check_positive(threshold, "threshold")
+    if np.ndim(threshold) == 0:
+        threshold = check_positive(threshold, "threshold")
+    else:
+        threshold = _positive_array(threshold, "threshold")
+        if threshold.size != X.shape[1]:
+            raise ValueError(f"threshold has {threshold.size} entries but x has {X.shape[1]} "
+                             "columns.")
     reached = np.abs(X) >= threshold
     first = np.argmax(reached, axis=0)
     return np.where(reached.any(axis=0), t[first], np.inf)
