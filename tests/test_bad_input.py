@@ -451,6 +451,87 @@ def test_deep_linear_flow_has_a_budget():
         dl.gradient_flow(XR, YR, W0, t_max=1e5, max_nfev=2_000)
 
 
+# ----------------------------------------------------------------------------------------------
+# structured arguments: pairs, lists of arrays, shapes, keys (wrong tuples, wrong containers)
+# ----------------------------------------------------------------------------------------------
+STRUCTURED = {
+    "gd factors=(1, 2)": (lambda: diagonal.gradient_descent(A, Y, 2, 0.1, factors=(1, 2)),
+                          "factors"),
+    "gd factors=1": (lambda: diagonal.gradient_descent(A, Y, 2, 0.1, factors=1), "factors"),
+    "gd factors strings": (lambda: diagonal.gradient_descent(A, Y, 2, 0.1, factors=("a", "b")),
+                           "factors"),
+    "gd init=(1,)": (lambda: diagonal.gradient_descent(A, Y, 2, 0.1, init=(1,)), "init"),
+    "gd init complex": (lambda: diagonal.gradient_descent(A, Y, 2, 0.1,
+                                                          init=(np.ones(8) * 1j, np.ones(8))),
+                        "init"),
+    "gd init (None, None)": (lambda: diagonal.gradient_descent(A, Y, 2, 0.1, init=(None, None)),
+                             "init"),
+    "gf t_eval str": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, t_eval="abc"), "t_eval"),
+    "gf t_eval complex": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, t_eval=[1j, 2]),
+                          "t_eval"),
+    "gf t_eval decreasing": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, t_eval=[2.0, 1.0]),
+                             "t_eval"),
+    "gf method": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, method=3), "method"),
+    "gf atol": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, atol=-1.0), "atol"),
+    "bp solver int": (lambda: l1.basis_pursuit(A, Y, solver=3), "solver"),
+    "bp solver unknown": (lambda: l1.basis_pursuit(A, Y, solver="simplex"), "solver"),
+    "nsp method list": (lambda: l1.nsp_constant(A, S, method=["exact"]), "method"),
+    "nsp support 2-D": (lambda: l1.nsp_constant(A, ((1, 2), (3, 4))), "support"),
+    "nsp support mask length": (lambda: l1.nsp_constant(A, [True, False]), "mask"),
+    "unflatten shapes str": (lambda: dl.unflatten(np.ones(6), [(2, "a")]), "shapes"),
+    "unflatten shapes None": (lambda: dl.unflatten(np.ones(6), None), "shapes"),
+    "unflatten vector str": (lambda: dl.unflatten("abc", [(2, 2)]), "vector"),
+    "unflatten negative": (lambda: dl.unflatten(np.ones(6), [(-2, -3)]), "shapes"),
+    "unflatten size": (lambda: dl.unflatten(np.ones(5), [(2, 3)]), "vector"),
+    "hvp directions short": (lambda: dl.hessian_vector_product(W0, [np.ones(3)], XR, YR),
+                             "directions"),
+    "hvp directions None": (lambda: dl.hessian_vector_product(W0, None, XR, YR), "directions"),
+    "risk head str": (lambda: dl.risk(W0, XR, YR, head="h"), "head"),
+    "sharpness method": (lambda: dl.sharpness(W0, XR, YR, method=1), "method"),
+    "sweep init": (lambda: dl.learning_rate_sweep(XR, YR, 2, [0.1], init=3), "init"),
+    "balanced directions int": (lambda: dl.balanced_rank_one([1.0, 2.0], 3, directions=5),
+                                "directions"),
+    "balanced directions str": (lambda: dl.balanced_rank_one([1.0, 2.0], 3, directions="ab"),
+                                "directions"),
+    "run_sweep on_error": (lambda: sweeps.run_sweep(_trial, {"a": [1]}, 1, n_jobs=1, on_error=3,
+                                                    progress=False), "on_error"),
+    "run_sweep seed_keys int": (lambda: sweeps.run_sweep(_trial, {"a": [1]}, 1, n_jobs=1,
+                                                         seed_keys=3, progress=False),
+                                "seed_keys"),
+    "run_sweep cache int": (lambda: sweeps.run_sweep(_trial, {"a": [1]}, 1, n_jobs=1, cache=3,
+                                                     progress=False), "cache"),
+    "run_sweep func": (lambda: sweeps.run_sweep("f", {"a": [1]}, 1, n_jobs=1, progress=False),
+                       "func"),
+    "trial_seed params list": (lambda: sweeps.trial_seed([1, 2], 0), "params"),
+    "trial_seed seed_keys missing": (lambda: sweeps.trial_seed({"a": 1}, 0, seed_keys=["b"]),
+                                     "seed_keys"),
+    "fit slope complex": (lambda: theory.fit_loglog_slope([1e-3, 1e-4], [1j, 2]), "errors"),
+    "fit slope lengths": (lambda: theory.fit_loglog_slope([1e-3, 1e-4], [1.0]), "alphas"),
+    "l1_distance object str": (lambda: theory.l1_distance(np.array(["a"], dtype=object),
+                                                          np.array([1.0], dtype=object)),
+                               "x and x_ref"),
+    "l1_distance mp lengths": (lambda: theory.l1_distance(np.array([1.0, 2.0], dtype=object),
+                                                          [1.0]), "x_ref"),
+    "gaussian signs": (lambda: examples.gaussian_instance(4, 8, 1, signs=3), "signs"),
+    "gaussian magnitudes": (lambda: examples.gaussian_instance(4, 8, 1, magnitudes="x"),
+                            "magnitudes"),
+    "gaussian s > N": (lambda: examples.gaussian_instance(4, 8, 9), "s"),
+    "h outside (-1, 1)": (lambda: diagonal.h([1.5], 3), "z"),
+    "link outside (-1, 1)": (lambda: diagonal.link([-1.0], 4), "z"),
+    "nonunique point outside": (lambda: examples.nonunique_example().point(10.0), "t"),
+}
+
+
+@pytest.mark.parametrize("name", list(STRUCTURED))
+def test_structured_arguments_give_a_clear_error(name):
+    call, argname = STRUCTURED[name]
+    how, out = _run(call, {})
+    assert how == "raised", f"{name}: {how} {out!r}"
+    assert isinstance(out, (ValueError, TypeError)), f"{name}: {type(out).__name__}: {out}"
+    assert argname in str(out), f"{name}: the message does not name {argname!r}: {out}"
+    OUTCOMES["clear error"] += 1
+
+
 def test_battery_summary(capsys):
     """Runs last in this file: print the outcome counts of the battery (pytest -s shows them)."""
     with capsys.disabled():

@@ -4,12 +4,15 @@ import numpy as np
 import pytest
 from implicit_bias._validation import (
     check_alpha,
+    check_bool,
     check_depth,
     check_int,
     check_matrix,
+    check_pair,
     check_positive,
     check_system,
     check_vector,
+    pow2_scale,
 )
 
 
@@ -90,3 +93,53 @@ def test_check_alpha_positive_int():
         check_int(True, "n")
     with pytest.raises(ValueError, match="n must be >= 1"):
         check_int(0, "n", 1)
+
+
+def test_complex_and_object_input_is_refused_not_cut():
+    for bad in (np.array([[1.0 + 0j, 2.0]]), [[1j, 2.0]], np.array([[1.0, 2.0]], dtype=complex)):
+        with pytest.raises(TypeError, match="complex"):
+            check_matrix(bad)
+    with pytest.raises(TypeError, match="complex"):
+        check_vector([1.0, 2j])
+    with pytest.raises(TypeError, match="None or strings"):
+        check_vector(np.array([None, 1.0], dtype=object))
+    with pytest.raises(TypeError, match="real numbers"):
+        check_vector(np.array(["1", "2"]))
+    with pytest.raises(TypeError, match="real numbers"):
+        check_matrix([[1.0, 2.0], [3.0]])  # ragged
+
+
+def test_shape_messages_say_what_the_length_counts():
+    with pytest.raises(ValueError, match="needs 5, one for each of the 5 columns of A"):
+        check_vector(np.ones(3), 5, "x", length_of="columns of A")
+    with pytest.raises(ValueError, match="rows of A"):
+        check_vector(np.ones(3), 5)
+
+
+def test_pow2_scale_is_an_exact_power_of_two():
+    for top in (3e-300, 1e-12, 0.7, 1.0, 5e7, 1e300):
+        c = pow2_scale([top, -top / 3])
+        assert np.log2(c) == round(np.log2(c)) and 0.5 <= top / c <= 2.0
+    assert pow2_scale(np.zeros(3)) == 1.0
+
+
+def test_rank_verdicts_do_not_depend_on_scale():
+    A = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])
+    for c in (1e-150, 1e-12, 1.0, 1e12, 1e150):
+        check_system(c * A, c * np.array([1.0, 2.0]))  # consistent, full rank: accepted
+        with pytest.raises(ValueError, match="not in the range"):
+            check_system(c * np.vstack([A, A[:1]]), c * np.array([1.0, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="ill-conditioned"):
+        check_system([[1.0, 0.0, 1.0], [1.0, 1e-9, 1.0]], [1.0, 1.0])
+
+
+def test_check_pair_and_bool():
+    u, v = check_pair(([1.0, 2.0], np.zeros(2)), "init", "(u, v)")
+    assert u.dtype == float and v.shape == (2,)
+    for bad in ((1.0,), "ab", None, np.ones((2, 2)), (1, 2, 3)):
+        with pytest.raises(TypeError, match="init must be a pair"):
+            check_pair(bad, "init", "(u, v)")
+    assert check_bool(np.bool_(True), "polish") is True
+    for bad in ("no", 1, None):
+        with pytest.raises(TypeError, match="polish must be True or False"):
+            check_bool(bad, "polish")

@@ -21,6 +21,7 @@ __all__ = [
     "check_positive",
     "check_int",
     "check_bool",
+    "check_pair",
 ]
 
 
@@ -204,6 +205,16 @@ def check_int(value, name: str, minimum: int = 0) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}.")
     return int(value)
+
+
+def check_pair(value, name: str, what: str) -> tuple:
+    """Unpack a pair of real arrays ``(a, b)`` (e.g. ``init=(u, v)``) or raise naming ``name``."""
+    if isinstance(value, (str, bytes, np.ndarray)) or not isinstance(value, (tuple, list)) \
+            or len(value) != 2:
+        raise TypeError(f"{name} must be a pair {what} (a tuple of two arrays), got "
+                        f"{type(value).__name__}" + (f" of length {len(value)}" if isinstance(
+                            value, (tuple, list)) else "") + ".")
+    return tuple(as_real_array(v, f"{name}[{k}]", "an array") for k, v in enumerate(value))
 
 
 def check_bool(value, name: str) -> bool:

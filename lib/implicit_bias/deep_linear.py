@@ -415,6 +415,10 @@ def balanced_rank_one(w, depth, width=None, directions=None):
     nrm = float(np.linalg.norm(w))
     if nrm == 0:
         raise ValueError("w must be non-zero (the rank-one factorization of 0 is not unique).")
+    if directions is not None and (isinstance(directions, (str, bytes)) or not hasattr(
+            directions, "__len__")):
+        raise TypeError("directions must be a sequence of depth - 1 vectors, got "
+                        f"{type(directions).__name__}.")
     if directions is None:
         e = np.zeros(width)
         e[0] = 1.0
@@ -659,10 +663,13 @@ def hessian_vector_product(weights, directions, X, y, head=None):
     """
     X, y = _check_data(X, y, overdetermined=False)
     Ws, head = _check_weights(weights, X.shape[1], head)
+    if isinstance(directions, np.ndarray) or not isinstance(directions, (list, tuple)):
+        raise TypeError("directions must be a list of arrays, one per layer (shaped like "
+                        f"weights), got {type(directions).__name__}.")
     if len(directions) != len(Ws):
         raise ValueError(f"directions must hold {len(Ws)} arrays (one per layer), "
                          f"got {len(directions)}.")
-    Vs = [np.asarray(V, dtype=float) for V in directions]
+    Vs = [as_real_array(V, f"directions[{k}]", "an array") for k, V in enumerate(directions)]
     for k, (V, W) in enumerate(zip(Vs, Ws, strict=True)):
         if V.shape[-2:] != W.shape or V.shape[:-2] != Vs[0].shape[:-2]:
             raise ValueError(f"directions[{k}] has shape {V.shape}; expected {W.shape} "
@@ -717,7 +724,14 @@ def unflatten(vector, shapes):
     >>> [W.shape for W in unflatten(np.arange(6.0), [(2, 2), (1, 2)])]
     [(2, 2), (1, 2)]
     """
-    vector = np.asarray(vector, dtype=float)
+    vector = as_real_array(vector, "vector", "an array")
+    if vector.ndim == 0:
+        raise ValueError("vector must have at least one dimension (the parameters).")
+    if isinstance(shapes, (str, bytes)) or not isinstance(shapes, (list, tuple)) or not all(
+            isinstance(s, (tuple, list)) and all(isinstance(k, numbers.Integral) and k >= 0
+                                                 for k in s) for s in shapes):
+        raise TypeError("shapes must be a list of shape tuples of non-negative integers, e.g. "
+                        f"[(2, 3), (1, 2)], got {shapes!r}.")
     sizes = [int(np.prod(s)) for s in shapes]
     if vector.shape[-1] != sum(sizes):
         raise ValueError(f"vector has {vector.shape[-1]} entries but the shapes need "

@@ -57,6 +57,7 @@ from ._validation import (
     check_alpha,
     check_depth,
     check_int,
+    check_pair,
     check_positive,
     check_system,
     pow2_scale,
@@ -185,6 +186,17 @@ def h(z, depth):
     return _g(z, depth)
 
 
+def _link_args(z, depth, alpha):
+    """Validate (z, depth, alpha) for the link and its derivative."""
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    z = _finite(z, "z")
+    if depth >= 3 and np.any(np.abs(z) >= 1):
+        raise ValueError(f"for depth >= 3 the link is defined only for |z| < 1; z has entries "
+                         f"up to |z| = {np.max(np.abs(z)):.17g}.")
+    return depth, alpha, z
+
+
 def link(z, depth, alpha=1.0):
     """The link :math:`z \\mapsto \\alpha\\, g_D(z)` mapping dual variables to weights.
 
@@ -211,11 +223,7 @@ def link(z, depth, alpha=1.0):
     >>> float(link(0.0, 2, alpha=0.1))
     0.0
     """
-    depth = check_depth(depth)
-    alpha = check_alpha(alpha)
-    z = _finite(z, "z")
-    if depth >= 3 and np.any(np.abs(z) >= 1):
-        raise ValueError("for depth >= 3 the link is defined only for |z| < 1.")
+    depth, alpha, z = _link_args(z, depth, alpha)
     return alpha * _g(z, depth)
 
 
@@ -241,11 +249,7 @@ def link_derivative(z, depth, alpha=1.0):
     >>> float(link_derivative(0.0, 2))
     2.0
     """
-    depth = check_depth(depth)
-    alpha = check_alpha(alpha)
-    z = _finite(z, "z")
-    if depth >= 3 and np.any(np.abs(z) >= 1):
-        raise ValueError("for depth >= 3 the link is defined only for |z| < 1.")
+    depth, alpha, z = _link_args(z, depth, alpha)
     return alpha * _gprime(z, depth)
 
 
@@ -1062,7 +1066,7 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
     max_nfev = check_int(max_nfev, "max_nfev", 1)
     tol = _flow_tolerance(y) if tol is None else check_positive(tol, "tol")
     if t_eval is not None:
-        t_eval = np.asarray(t_eval, dtype=float)
+        t_eval = as_real_array(t_eval, "t_eval", "a 1-D array")
         if t_eval.ndim != 1 or t_eval.size == 0 or not np.all(np.isfinite(t_eval)) or np.any(
             t_eval < 0
         ) or np.any(np.diff(t_eval) <= 0):
@@ -1398,7 +1402,7 @@ def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10,
     if factors is not None and init is not None:
         raise ValueError("pass either factors= (factor form) or init= (shared form), not both.")
     if factors is None and init is not None:
-        u, v = (np.array(f, dtype=float) for f in init)
+        u, v = (f.copy() for f in check_pair(init, "init", "(u, v)"))
         if u.shape != (n,) or v.shape != (n,):
             raise ValueError(f"init must be a pair (u, v) of arrays of shape (N,) = ({n},); "
                              f"got {u.shape} and {v.shape}.")
@@ -1410,7 +1414,7 @@ def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10,
         v = u.copy()
         x = u**depth - v**depth
     else:
-        U, V = (np.array(f, dtype=float) for f in factors)
+        U, V = (f.copy() for f in check_pair(factors, "factors", "(U, V)"))
         if U.shape != (depth, n) or V.shape != (depth, n):
             raise ValueError(
                 f"factors must be a pair (U, V) of arrays of shape (depth, N) = ({depth}, {n}); "

@@ -675,7 +675,13 @@ def is_unique(A, x, *, support_tol=None):
 def _check_support_arg(support, N):
     if isinstance(support, (str, bytes)) or support is None:
         raise TypeError("support must be a sequence of column indices.")
-    S = np.asarray(support)
+    try:
+        S = np.asarray(support)
+    except (TypeError, ValueError):
+        raise TypeError("support must be a 1-D sequence of column indices.") from None
+    if S.ndim > 1:
+        raise ValueError(f"support must be 1-D (column indices or a boolean mask), got shape "
+                         f"{S.shape}.")
     if S.dtype == bool:
         if S.shape != (N,):
             raise ValueError(f"a boolean support mask must have length N={N}.")

@@ -225,9 +225,20 @@ def trial_seed(params, trial, seed=0, seed_keys=None):
     >>> trial_seed({"m": 10}, 0) != trial_seed({"m": 10}, 1)
     True
     """
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a dict of the cell's parameters, got "
+                        f"{type(params).__name__}.")
     seed = check_int(seed, "seed", 0)
     trial = check_int(trial, "trial", 0)
+    if isinstance(seed_keys, str):
+        seed_keys = [seed_keys]
+    if seed_keys is not None and not hasattr(seed_keys, "__iter__"):
+        raise TypeError(f"seed_keys must be a list of parameter names, got "
+                        f"{type(seed_keys).__name__}.")
     keys = list(params) if seed_keys is None else list(seed_keys)
+    missing = [k for k in keys if k not in params]
+    if missing:
+        raise ValueError(f"seed_keys {missing} are not parameters of the cell {list(params)}.")
     ss = np.random.SeedSequence(seed, spawn_key=(*_cell_words(params, keys), trial))
     lo, hi = (int(w) for w in ss.generate_state(2, dtype=np.uint32))
     return ((hi << 32) | lo) >> (64 - _MAX_SEED_BITS)
@@ -537,6 +548,9 @@ def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache
     else:
         if isinstance(seed_keys, str):
             seed_keys = [seed_keys]
+        if not hasattr(seed_keys, "__iter__"):
+            raise TypeError(f"seed_keys must be a list of grid parameter names, got "
+                            f"{type(seed_keys).__name__}.")
         seed_keys = list(seed_keys)
         unknown = [k for k in seed_keys if k not in keys]
         if unknown:
@@ -571,6 +585,9 @@ def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache
     cache_dir = None
     keys_by_cell = {}
     if cache is not None:
+        if isinstance(cache, bool) or not isinstance(cache, (str, os.PathLike)):
+            raise TypeError(f"cache must be a directory path (str or pathlib.Path) or None, got "
+                            f"{type(cache).__name__}.")
         cache_dir = pathlib.Path(cache).expanduser()
         fingerprint = _fingerprint(func)
         lib = library_hash()

@@ -556,8 +556,12 @@ def l1_distance(x, x_ref):
         # work at the precision of the most precise input (mpf() rounds to the context's)
         prec = max([_bits(v) for v in a] + [_bits(v) for v in b] + [53]) + 64
         with mpmath.workprec(prec):
-            return mpmath.fsum(abs(mpmath.mpf(s) - mpmath.mpf(t))
-                               for s, t in zip(a, b, strict=True))
+            try:
+                return mpmath.fsum(abs(mpmath.mpf(s) - mpmath.mpf(t))
+                                   for s, t in zip(a, b, strict=True))
+            except (TypeError, ValueError):
+                raise TypeError("x and x_ref must contain real numbers (floats or "
+                                "mpmath.mpf); complex, strings and None are refused.") from None
     a = check_vector(x, name="x")
     b = check_vector(x_ref, a.size, name="x_ref", length_of="entries of x")
     return float(np.sum(np.abs(a - b)))
