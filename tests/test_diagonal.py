@@ -614,3 +614,14 @@ def test_flow_limit_never_reports_an_overflow_as_converged():
     y = np.array([1e5])
     with pytest.raises(NotConvergedError, match="digits="):
         flow_limit(A, y, 2, 1e-300, maxiter=3)
+
+
+def test_flow_limit_reports_an_unusable_float64_floor_as_not_converged():
+    """D = 4 at alpha = 1e-30: float64 stops at a floor far above any useful accuracy; the
+    result says so (converged False, a ConvergenceWarning), and extended precision works."""
+    A, y, _ = gaussian_instance(6, 15, 2, seed=13)
+    with pytest.warns(ConvergenceWarning, match="digits="):
+        res = flow_limit(A, y, 4, 1e-30)
+    assert not res.converged and res.primal_residual > 1e-6 and "not converged" in res.message
+    good = flow_limit(A, y, 4, 1e-16)  # floor ~1e-8: accepted, and said to be the floor
+    assert good.converged and good.primal_residual <= 1e-6
