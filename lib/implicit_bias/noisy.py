@@ -21,7 +21,7 @@ regularization path
   the correspondence :math:`\lambda = \kappa_D(\alpha)/t` derived in the book, with
   :math:`\kappa_2(\alpha) = \log(1/\alpha)/4` and
   :math:`\kappa_D(\alpha) = 1/(D(D-2)\alpha^{(D-2)/D})` for :math:`D \ge 3`;
-* :func:`lasso_path` wraps scikit-learn's LARS solver (:func:`sklearn.linear_model.lars_path`
+* :func:`lasso_path` wraps scikit-learn's LARS solver (``sklearn.linear_model.lars_path``
   with ``method="lasso"``) and evaluates the exact, piecewise-linear path at any
   :math:`\lambda`; :func:`sklearn_alpha` and :func:`book_lambda` convert between the book's
   :math:`\lambda` and scikit-learn's ``alpha`` (scikit-learn minimizes
@@ -430,8 +430,8 @@ def sklearn_alpha(lam, m):
     """scikit-learn's ``alpha`` for the book's :math:`\\lambda`: ``alpha = lam / m``.
 
     The book's lasso minimizes :math:`\\tfrac12\\|Ax - y\\|^2 + \\lambda\\|x\\|_1`;
-    scikit-learn's :class:`~sklearn.linear_model.Lasso` and
-    :func:`~sklearn.linear_model.lars_path` minimize
+    scikit-learn's ``sklearn.linear_model.Lasso`` and
+    ``sklearn.linear_model.lars_path`` minimize
     :math:`\\tfrac1{2m}\\|y - Ax\\|^2 + \\mathtt{alpha}\\|x\\|_1` (``m`` samples), which is
     the book's objective divided by :math:`m` when :math:`\\lambda = m\\,\\mathtt{alpha}`.
 
@@ -596,7 +596,7 @@ def lasso_path(A, y, lambdas=None):
 
     The lasso is :math:`\\hat x(\\lambda) = \\arg\\min_x \\tfrac12\\|Ax - y\\|^2 +
     \\lambda\\|x\\|_1` (the loss of the network, no factor :math:`1/m`). The whole path is
-    computed by :func:`sklearn.linear_model.lars_path` (``method="lasso"``, no intercept),
+    computed by ``sklearn.linear_model.lars_path`` (``method="lasso"``, no intercept),
     whose ``alphas`` are converted with :func:`book_lambda`; the path is piecewise linear
     between its breakpoints, so its value at any :math:`\\lambda` is an exact
     interpolation. The library does not re-implement the lasso.
