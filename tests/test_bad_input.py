@@ -363,6 +363,10 @@ INVARIANTS = {
     "gradient_descent x": (lambda c: diagonal.gradient_descent(
         c * A, c * Y, 2, 1e-2, step=diagonal.default_step(A, Y, 2, 1e-2) / c**2,
         max_iter=50_000, tol=1e-8).x, lambda r, c: r, 1e-6),
+    # gradient flow on (cA, cy) runs c^2 times faster to the same limit (tol is relative; the
+    # distance to the limit is tol times a condition number, ~1e-10 here)
+    "gradient_flow end point": (lambda c: diagonal.gradient_flow(c * A, c * Y, 2, 1e-2).x[-1],
+                                lambda r, c: r, 1e-8),
     # deep linear regression: w* invariant, risk and curvature scale with c^2
     "regression w_star": (lambda c: dl.regression_constants(c * XR, c * YR).w_star,
                           lambda r, c: r, 1e-9),

@@ -896,6 +896,16 @@ def _flow_tolerance(y):
     return 1e-10 * float(np.linalg.norm(y))  # relative: the same stop for any scale of y
 
 
+_BIG = math.sqrt(np.finfo(float).max)
+
+
+def _finite_jacobian(J):
+    """Replace overflowed (inf/NaN) Jacobian entries by large finite ones for LAPACK."""
+    if np.all(np.isfinite(J)):
+        return J
+    return np.nan_to_num(J, nan=_BIG, posinf=_BIG, neginf=-_BIG)
+
+
 def _mirror_system(A, y, depth, alpha):
     """State, map to x, right-hand side, Jacobian and rounding floor of the mirror flow."""
     c = flow_time_scale(depth, alpha)
@@ -910,7 +920,9 @@ def _mirror_system(A, y, depth, alpha):
 
     def jac(_t, zeta):
         w = alpha * c * _gprime(c * (AT @ zeta), depth)
-        return -(A * w) @ AT
+        # a trial state of an implicit step may overflow the link: keep the Jacobian finite
+        # (LAPACK refuses inf), the non-finite right-hand side then rejects the step
+        return _finite_jacobian(-(A * w) @ AT)
 
     def floor(zeta):
         # rounding of z = c A^T zeta, propagated through the link to the residual
@@ -951,7 +963,7 @@ def _parameter_system(A, y, depth, alpha):
         k = depth * (depth - 1)
         J[np.arange(n), np.arange(n)] -= k * u ** (depth - 2) * grad
         J[n + np.arange(n), n + np.arange(n)] += k * v ** (depth - 2) * grad
-        return J
+        return _finite_jacobian(J)
 
     def floor(state):
         u, v = state[:n], state[n:]
@@ -1005,7 +1017,8 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
     method : {"mirror", "parameters"}
         Reduced mirror-flow ODE or direct parameter ODE.
     rtol, atol : float, optional
-        Integrator tolerances (``atol`` defaults to 1e-14 on :math:`\\zeta`, or
+        Integrator tolerances (``atol`` defaults to 1e-14 on :math:`\\zeta` (for A scaled to
+        :math:`\\max|A_{ij}| \\approx 1`, see Notes), or
         1e-14 times the initial per-layer scale on :math:`(u, v)`).
     tol : float, optional
         Residual norm at which the automatic horizon stops; default
@@ -1036,6 +1049,12 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
 
     Notes
     -----
+    The flow of :math:`(cA, cy)` is the flow of :math:`(A, y)` run :math:`c^2` times faster,
+    to the same :math:`x`. The integration uses this: it runs on :math:`(A, y)/s`, with
+    :math:`s` the power of two nearest to :math:`\\max|A_{ij}|`, in the time
+    :math:`s^2 t`, so that results do not depend on the scale of the data (times, ``t_eval``,
+    ``t_max``, ``tol`` and a given ``atol`` are in the units of the caller's data).
+
     For :math:`D \\ge 3`, small :math:`\\alpha` and a sparse solution with fewer nonzeros
     than rows, the last approach to the limit is a slow power law in :math:`t`
     (off-support weights still growing), integrated with very long steps. The rounding
@@ -1079,17 +1098,33 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
             t_max, "t_max")
         if t_eval is not None and t_eval[-1] > t_max * (1 + 1e-12):
             raise ValueError("t_eval extends beyond t_max; drop the late times or raise t_max.")
+    if atol is not None:
+        atol = check_positive(atol, "atol")
+    # integrate the rescaled system (A, y) / s in the time tau = s^2 t, s the power of two
+    # nearest to max|A_ij|: an exact reparametrization (the flow of (sA, sy) is the flow of
+    # (A, y) run s^2 times faster, to the same x), so that the integrator's absolute
+    # tolerances act relative to the data
+    A_in, y_in, s = A, y, pow2_scale(A)
+    A, y, tol, time_scale = A / s, y / s, tol / s, s * s
+    if t_eval is not None:
+        t_eval = t_eval * time_scale
+    if not auto:
+        t_max = t_max * time_scale
     n = A.shape[1]
     system = _mirror_system if method == "mirror" else _parameter_system
     state0, x_of, rhs, jac, floor, default_atol = system(A, y, depth, alpha)
-    atol = default_atol if atol is None else check_positive(atol, "atol")
+    if atol is None:
+        atol = default_atol
+    elif method == "mirror":
+        atol = atol * s  # zeta of the rescaled system is s zeta
     ynorm = float(np.linalg.norm(y))
 
     def finish(ts, xs, converged, nfev, njev, message, t_stat=None):
-        res = A @ xs.T - y[:, None]
+        res = A_in @ xs.T - y_in[:, None]
         loss = 0.5 * np.sum(res**2, axis=0)
-        return GradientFlowResult(np.asarray(ts, dtype=float), xs, loss, converged, method,
-                                  nfev, njev, message, t_stat)
+        return GradientFlowResult(np.asarray(ts, dtype=float) / time_scale, xs, loss, converged,
+                                  method, nfev, njev, message,
+                                  None if t_stat is None else t_stat / time_scale)
 
     # trivial horizons: nothing to integrate
     if (auto and ynorm <= tol) or not np.any(y) or t_max == 0:
@@ -1160,11 +1195,12 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
             # steps of the slow tail, exceeds the tolerance; continue with a looser one
             if cur_rtol >= _MAX_FLOW_RTOL:
                 raise NotConvergedError(
-                    f"gradient_flow: the integrator stalls at t = {sol.t_events[1][-1]:.3g} "
+                    "gradient_flow: the integrator stalls at t = "
+                    f"{sol.t_events[1][-1] / time_scale:.3g} "
                     f"even with rtol = {cur_rtol:.0e}; use flow_limit for the limit.")
             t0, s0 = float(sol.t_events[1][-1]), sol.y_events[1][-1]
             cur_rtol = min(100 * cur_rtol, _MAX_FLOW_RTOL)
-            notes.append(f"rtol loosened to {cur_rtol:.0e} at t = {t0:.3g}")
+            notes.append(f"rtol loosened to {cur_rtol:.0e} at t = {t0 / time_scale:.3g}")
             continue
         break
     ts = np.concatenate(t_parts)
