@@ -235,6 +235,12 @@ def test_recovery_configs_full_is_a_refinement_of_default():
         assert f[part]["n_trials"] >= 100 >= d[part]["n_trials"]
         assert len(f[part]["m"]) >= len(d[part]["m"])
         assert set(d[part]) == set(f[part])
+    for config in (d, f):
+        phase = config["phase"]
+        # every cell of the phase diagram sits at its actual ratio s/m
+        for m in phase["m"]:
+            for rho in phase["rho"]:
+                assert abs(rho * m - round(rho * m)) < 1e-9, (m, rho)
 
 
 # ----------------------------------------------------------------------------------------------

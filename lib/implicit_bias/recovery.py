@@ -33,7 +33,7 @@ import scipy.special
 from ._validation import check_alpha, check_depth, check_int, check_positive
 from .diagonal import flow_limit, gradient_descent
 from .examples import gaussian_instance
-from .exceptions import ConvergenceWarning
+from .exceptions import ConvergenceWarning, DivergenceError
 from .l1 import basis_pursuit
 
 __all__ = [
@@ -50,25 +50,26 @@ __all__ = [
 ]
 
 #: The chapter's "default" configuration and the documented "full" one (same code, finer grid,
-#: more trials). ``curves``: success versus m at fixed (N, s); ``phase``: the (m/N, s/m)
-#: diagram; ``gd``: gradient descent at a realistic constant step on a small grid.
+#: more trials). ``curves``: success versus m at fixed (N, s) (the flow limits at every depth and
+#: scale see the same instances as basis pursuit); ``phase``: the (m/N, s/m) diagram, on a grid
+#: where every ``rho * m`` is an integer so that each cell sits at its actual ratio s/m;
+#: ``gd``: gradient descent at a realistic constant step on a small grid.
 RECOVERY_CONFIGS = {
     "default": {
-        "curves": {"N": 100, "s": 5, "m": list(range(8, 49, 4)), "n_trials": 10,
+        "curves": {"N": 100, "s": 5, "m": list(range(8, 61, 4)), "n_trials": 30,
                    "bp_s": [5, 10], "alphas": [1e-4, 1e-8], "depths": [2, 3, 4],
-                   "alpha_small_d2": 1e-20},
-        "phase": {"N": 40, "m": list(range(4, 33, 4)),
-                  "rho": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], "n_trials": 3,
-                  "alpha": 1e-6, "depths": [2, 4]},
-        "gd": {"N": 100, "s": 5, "m": [16, 24, 32, 40], "n_trials": 2, "depth": 2,
+                   "alpha_small_d2": 1e-16},
+        "phase": {"N": 40, "m": list(range(5, 36, 5)), "rho": [0.2, 0.4, 0.6, 0.8],
+                  "n_trials": 8, "alpha": 1e-6, "depths": [2, 4]},
+        "gd": {"N": 100, "s": 5, "m": [16, 24, 32, 40], "n_trials": 6, "depth": 2,
                "alpha": 1e-6, "step": 0.05, "max_iter": 20_000},
     },
     "full": {
-        "curves": {"N": 100, "s": 5, "m": list(range(6, 61, 2)), "n_trials": 100,
+        "curves": {"N": 100, "s": 5, "m": list(range(6, 65, 2)), "n_trials": 100,
                    "bp_s": [5, 10, 15], "alphas": [1e-4, 1e-8], "depths": [2, 3, 4],
-                   "alpha_small_d2": 1e-20},
-        "phase": {"N": 100, "m": list(range(5, 100, 5)),
-                  "rho": [round(0.05 * k, 2) for k in range(1, 20)], "n_trials": 100,
+                   "alpha_small_d2": 1e-16},
+        "phase": {"N": 100, "m": list(range(10, 100, 10)),
+                  "rho": [round(0.1 * k, 1) for k in range(1, 10)], "n_trials": 100,
                   "alpha": 1e-6, "depths": [2, 4]},
         "gd": {"N": 100, "s": 5, "m": list(range(12, 53, 4)), "n_trials": 100, "depth": 2,
                "alpha": 1e-6, "step": 0.05, "max_iter": 20_000},
@@ -110,7 +111,8 @@ def _solve(inst, method, depth, alpha, step, max_iter):
 
 def _relative_error(x, inst, method, context):
     if not np.all(np.isfinite(x)):
-        raise FloatingPointError(f"{method} returned a non-finite solution ({context}).")
+        raise DivergenceError(f"{method} returned a non-finite solution ({context}); for "
+                              "'gd' use a smaller step.")
     return float(np.linalg.norm(x - inst.x_star) / np.linalg.norm(inst.x_star))
 
 
@@ -160,8 +162,8 @@ def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY
     ------
     ValueError, TypeError
         For an unknown method or invalid sizes (and whatever the solvers raise on failure).
-    FloatingPointError
-        If a solver returns a non-finite point.
+    implicit_bias.exceptions.DivergenceError
+        If a solver returns a non-finite point (gradient descent with too large a step).
 
     Examples
     --------
@@ -331,37 +333,98 @@ def _check_outcomes(success, name="success"):
                     "convert them first).")
 
 
-def _logistic_mle(z, ok):
-    """Maximum likelihood of P(ok | z) = expit(a + b z) by damped Newton; data not separated."""
-    y = ok.astype(float)
-    theta = np.array([scipy.special.logit(np.clip(y.mean(), 1e-3, 1 - 1e-3)), 0.0])
-    X = np.column_stack([np.ones_like(z), z])
+def _binomial_logistic(z, k, n):
+    """Batched maximum likelihood of P(success | z) = expit(a + b z) from binomial counts.
 
-    def nll(t):
-        eta = X @ t
-        return float(np.sum(np.logaddexp(0.0, eta) - y * eta))
+    ``z`` (shape (L,)) are the distinct standardized control values, ``k`` and ``n`` (shape
+    (B, L)) the successes and trials at each value for ``B`` data sets, none of them
+    separated. Damped Newton on the strictly convex negative log-likelihood. Returns ``a``
+    and ``b`` of shape (B,).
+    """
+    k = np.asarray(k, dtype=float)
+    n = np.asarray(n, dtype=float)
+    B = k.shape[0]
+    frac = np.clip(k.sum(1) / n.sum(1), 1e-3, 1 - 1e-3)
+    theta = np.column_stack([scipy.special.logit(frac), np.zeros(B)])
+
+    def nll(th):
+        eta = th[:, :1] + th[:, 1:] * z
+        return np.sum(n * np.logaddexp(0.0, eta) - k * eta, axis=1)
 
     f = nll(theta)
-    for _ in range(200):
-        p = scipy.special.expit(X @ theta)
-        grad = X.T @ (p - y)
-        H = X.T @ (X * (p * (1 - p))[:, None])
-        try:
-            d = np.linalg.solve(H + 1e-12 * np.eye(2), grad)
-        except np.linalg.LinAlgError:  # pragma: no cover - H is positive definite here
-            d = grad
-        t = 1.0
-        while True:
-            cand = theta - t * d
+    active = np.ones(B, dtype=bool)
+    for _ in range(100):
+        eta = theta[:, :1] + theta[:, 1:] * z
+        p = scipy.special.expit(eta)
+        r = n * p - k
+        w = n * p * (1 - p)
+        g = np.column_stack([r.sum(1), (r * z).sum(1)])
+        h00, h01, h11 = w.sum(1), (w * z).sum(1), (w * z * z).sum(1)
+        det = h00 * h11 - h01 * h01
+        det = np.where(det > 0, det, np.inf)
+        d = np.column_stack([(h11 * g[:, 0] - h01 * g[:, 1]) / det,
+                             (h00 * g[:, 1] - h01 * g[:, 0]) / det])
+        d[~active] = 0.0
+        step = np.ones(B)
+        decrease = np.sum(g * d, axis=1)
+        for _ in range(40):  # backtracking, per data set
+            cand = theta - step[:, None] * d
             fc = nll(cand)
-            if fc <= f - 1e-4 * t * float(grad @ d) or t < 1e-12:
+            bad = fc > f - 1e-4 * step * decrease
+            if not bad.any():
                 break
-            t /= 2
-        converged = abs(f - fc) <= 1e-14 * max(1.0, abs(f)) and np.max(np.abs(t * d)) < 1e-10
-        theta, f = cand, fc
-        if converged:
+            step = np.where(bad, step / 2, step)
+        moved = np.abs(step[:, None] * d).max(axis=1)
+        theta, f = cand, np.minimum(fc, f)
+        active &= moved > 1e-11
+        if not active.any():
             break
-    return theta
+    return theta[:, 0], theta[:, 1]
+
+
+def _counts(x, ok):
+    """Distinct x values, successes and trials at each."""
+    xv, inv = np.unique(x, return_inverse=True)
+    n = np.bincount(inv, minlength=xv.size)
+    k = np.bincount(inv, weights=ok.astype(float), minlength=xv.size)
+    return xv, k, n
+
+
+def _fit_counts(xv, k, n):
+    """Centers, widths and status of logistic fits of B count vectors k (B, L) out of n (B, L).
+
+    status: 0 fitted, 1 separated (center = gap midpoint, width 0), 2 no transition (all
+    successes, all failures, or success decreasing with x).
+    """
+    k = np.atleast_2d(np.asarray(k, dtype=float))
+    n = np.broadcast_to(np.asarray(n, dtype=float), k.shape)
+    B = k.shape[0]
+    center, width = np.full(B, np.nan), np.full(B, np.nan)
+    status = np.zeros(B, dtype=int)
+    has_fail, has_ok = k < n, k > 0
+    big = np.inf
+    last_fail = np.where(has_fail, xv, -big).max(1)
+    first_ok = np.where(has_ok, xv, big).min(1)
+    last_ok = np.where(has_ok, xv, -big).max(1)
+    first_fail = np.where(has_fail, xv, big).min(1)
+    degenerate = ~has_fail.any(1) | ~has_ok.any(1) | (last_ok <= first_fail)
+    separated = ~degenerate & (last_fail <= first_ok)
+    status[degenerate] = 2
+    status[separated] = 1
+    center[separated] = 0.5 * (last_fail[separated] + first_ok[separated])
+    width[separated] = 0.0
+    todo = status == 0
+    if todo.any():
+        w_all = n[todo][0] if n.ndim == 2 else n
+        mu = float(np.sum(xv * w_all) / np.sum(w_all))
+        sd = float(np.sqrt(np.sum(w_all * (xv - mu) ** 2) / np.sum(w_all)))
+        a, b = _binomial_logistic((xv - mu) / sd, k[todo], n[todo])
+        ok = b > 0
+        idx = np.flatnonzero(todo)
+        center[idx[ok]] = mu - a[ok] * sd / b[ok]
+        width[idx[ok]] = sd / b[ok]
+        status[idx[~ok]] = 2
+    return center, width, status
 
 
 def fit_transition(x, success):
@@ -422,20 +485,17 @@ def fit_transition(x, success):
         state = "succeeded" if ok.all() else "failed"
         raise ValueError(f"all {ok.size} trials {state}: the transition lies outside the "
                          "range of x; widen the range.")
-    n = int(ok.size)
-    last_fail, first_ok = float(x[~ok].max()), float(x[ok].min())
-    if last_fail <= first_ok:
-        return TransitionFit(center=0.5 * (last_fail + first_ok), width=0.0, n_trials=n,
-                             separated=True, gap=(last_fail, first_ok))
-    if float(x[ok].max()) <= float(x[~ok].min()):
-        raise ValueError("success decreases with x (every success lies below every failure); "
-                         "fit_transition fits an increasing success curve.")
-    mu, sd = float(x.mean()), float(x.std())
-    a, b = _logistic_mle((x - mu) / sd, ok)
-    if not b > 0:
-        raise ValueError(f"the fitted success curve decreases with x (slope {b / sd:.3g}); "
-                         "fit_transition fits an increasing success curve.")
-    return TransitionFit(center=float(mu - a * sd / b), width=float(sd / b), n_trials=n)
+    xv, k, n = _counts(x, ok)
+    center, width, status = _fit_counts(xv, k[None], n[None])
+    if status[0] == 2:
+        raise ValueError("success decreases with x; fit_transition fits an increasing "
+                         "success curve.")
+    if status[0] == 1:
+        gap = (float(x[~ok].max()), float(x[ok].min()))
+        return TransitionFit(center=float(center[0]), width=0.0, n_trials=int(ok.size),
+                             separated=True, gap=gap)
+    return TransitionFit(center=float(center[0]), width=float(width[0]),
+                         n_trials=int(ok.size))
 
 
 def transition_bootstrap(x, success, *, reference=None, n_resamples=1000, confidence=0.95,
@@ -446,7 +506,9 @@ def transition_bootstrap(x, success, *, reference=None, n_resamples=1000, confid
     many trials each ``x`` gets). With ``reference`` (the outcomes of a second method on the
     *same* trials, e.g. basis pursuit on the same instances), the statistic is the shift
     ``center(success) - center(reference)`` and the same resampled trials enter both fits
-    (a paired bootstrap).
+    (a paired bootstrap). The logistic fit depends on the data only through the number of
+    successes at each ``x``, so a resample is drawn as multinomial counts of the outcome
+    patterns at each ``x`` and all resamples are fitted at once.
 
     Parameters
     ----------
@@ -467,7 +529,7 @@ def transition_bootstrap(x, success, *, reference=None, n_resamples=1000, confid
     -------
     dict
         ``estimate`` (the statistic on the data), ``low``, ``high`` (the interval),
-        ``n_separated`` (resamples whose fit was separated: their center is the gap's midpoint)
+        ``n_separated`` (resamples with a separated fit: their center is the gap's midpoint)
         and ``n_failed`` (resamples with all successes or all failures, or a decreasing fit;
         they are left out, and the interval is computed from the others).
 
@@ -487,8 +549,11 @@ def transition_bootstrap(x, success, *, reference=None, n_resamples=1000, confid
     """
     ok = _check_outcomes(success)
     x = np.asarray(x, dtype=float).ravel()
-    ref = None if reference is None else _check_outcomes(reference, "reference")
-    if ref is not None and ref.shape != ok.shape:
+    if x.shape != ok.shape:
+        raise ValueError(f"x and success must have the same length, got {x.size} and "
+                         f"{ok.size}.")
+    ref = np.zeros_like(ok) if reference is None else _check_outcomes(reference, "reference")
+    if ref.shape != ok.shape:
         raise ValueError("reference must have the same length as success.")
     n_resamples = check_int(n_resamples, "n_resamples", 10)
     confidence = check_positive(confidence, "confidence")
@@ -496,33 +561,33 @@ def transition_bootstrap(x, success, *, reference=None, n_resamples=1000, confid
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}.")
     rng = np.random.default_rng(rng)
 
-    def stat(idx):
-        c = fit_transition(x[idx], ok[idx])
-        sep = c.separated
-        if ref is None:
-            return c.center, sep
-        r = fit_transition(x[idx], ref[idx])
-        return c.center - r.center, sep or r.separated
-
-    estimate, _ = stat(np.arange(x.size))
-    strata = [np.flatnonzero(x == v) for v in np.unique(x)]
-    values, n_sep, n_failed = [], 0, 0
-    for _ in range(n_resamples):
-        idx = np.concatenate([rng.choice(s, size=s.size, replace=True) for s in strata])
-        try:
-            v, sep = stat(idx)
-        except ValueError:
-            n_failed += 1
-            continue
-        values.append(v)
-        n_sep += int(sep)
+    estimate = fit_transition(x, ok).center
+    if reference is not None:
+        estimate -= fit_transition(x, ref).center
+    xv, inv = np.unique(x, return_inverse=True)
+    pattern = 2 * ok.astype(int) + ref.astype(int)           # 0..3
+    table = np.zeros((xv.size, 4))
+    np.add.at(table, (inv, pattern), 1.0)
+    n = table.sum(1)
+    draws = np.stack([rng.multinomial(int(n[j]), table[j] / n[j], size=n_resamples)
+                      for j in range(xv.size)], axis=1)      # (B, L, 4)
+    k_ok = draws[:, :, 2] + draws[:, :, 3]
+    c_ok, _, s_ok = _fit_counts(xv, k_ok, n)
+    values, status = c_ok, s_ok
+    if reference is not None:
+        k_ref = draws[:, :, 1] + draws[:, :, 3]
+        c_ref, _, s_ref = _fit_counts(xv, k_ref, n)
+        values = c_ok - c_ref
+        status = np.maximum(s_ok, s_ref)
+    good = status < 2
+    n_failed = int(np.sum(~good))
     if n_failed > 0.05 * n_resamples:
         raise ValueError(f"{n_failed} of {n_resamples} bootstrap resamples could not be "
                          "fitted (all successes or failures); use more trials or a wider "
                          "range of x.")
-    lo, hi = np.quantile(values, [(1 - confidence) / 2, (1 + confidence) / 2])
+    lo, hi = np.quantile(values[good], [(1 - confidence) / 2, (1 + confidence) / 2])
     return {"estimate": float(estimate), "low": float(lo), "high": float(hi),
-            "n_separated": n_sep, "n_failed": n_failed}
+            "n_separated": int(np.sum(status == 1)), "n_failed": n_failed}
 
 
 # ----------------------------------------------------------------------------------------------
