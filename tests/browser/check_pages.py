@@ -25,6 +25,9 @@ For every HTML page of the book it asserts that
   a sink proxy on 127.0.0.1 that refuses and records each attempt (so the network is
   unreachable for the browser), and every request a page makes (Chrome's network log) must go
   to the local server. MathJax must therefore come from the book's own ``_static/mathjax/``.
+  Chromium's own background services (sign-in, component updates, ...) are refused by the
+  sink like everything else and listed in the summary; they are not the book's requests
+  (``CHROMIUM_BACKGROUND_HOSTS``), and an attempt to any other host fails the test.
 
 A screenshot of the first screen of each page is saved to ``_build/screenshots/``
 (``chapters__<name>.png``), and for each chapter one centred on its first figure
