@@ -210,9 +210,9 @@ def time_lambda_constant(depth, alpha):
 
     The mirror form of gradient flow, :math:`\\nabla Q_\\alpha^D(x(t)) = c_D A^\\top\\zeta(t)`
     with :math:`\\zeta(t) = \\int_0^t (y - Ax)`, divided by the size
-    :math:`N_D(\\alpha)` that :math:`\\nabla Q_\\alpha^D` takes on entries of order one
-    (:math:`N_2 = \\log(1/\\alpha)`, :math:`N_D = 1` for :math:`D \\ge 3`), gives
-    :math:`\\kappa_D(\\alpha) = N_D(\\alpha)/c_D`, with :math:`c_D` from
+    :math:`\\nu_D(\\alpha)` that :math:`\\nabla Q_\\alpha^D` takes on entries of order one
+    (:math:`\\nu_2 = \\log(1/\\alpha)`, :math:`\\nu_D = 1` for :math:`D \\ge 3`), gives
+    :math:`\\kappa_D(\\alpha) = \\nu_D(\\alpha)/c_D`, with :math:`c_D` from
     :func:`implicit_bias.diagonal.flow_time_scale`:
 
     .. math::
