@@ -24,7 +24,9 @@ Gradient flow keeps :math:`u` and :math:`v` functions of the integrated residual
 with :math:`h_D(z) = (1-z)^{-D/(D-2)} - (1+z)^{-D/(D-2)}`. So the flow is a mirror flow in
 :math:`\mathbb R^m`, and its limit is the minimizer of the potential
 :math:`Q_\alpha^D(x) = \alpha \sum_i q_D(x_i/\alpha)`, :math:`q_D' = g_D^{-1}`, subject to
-:math:`Ax = y` (Woodworth et al. 2020). :func:`flow_limit` computes that minimizer by damped
+:math:`Ax = y`. This closed form, in the book's units, is derived in chapter 2; cf. Woodworth
+et al. 2020, whose :math:`\alpha` is the per-layer scale (theirs is
+:math:`\alpha_{\rm book}^{1/D}`). :func:`flow_limit` computes that minimizer by damped
 Newton on the smooth convex dual, in float64 or in extended precision (mpmath).
 
 **The D-factor form.** With :math:`D` separate factors,
@@ -290,7 +292,8 @@ def potential(x, depth, alpha=1.0):
     :math:`q_D` is the convex function with :math:`q_D(0) = 0` and :math:`q_D' = g_D^{-1}`
     (the Fenchel conjugate of the dual potential). For :math:`D = 2`,
     :math:`q_2(v) = 2 - \\sqrt{4 + v^2} + v\\,\\operatorname{arcsinh}(v/2)` (the hyperbolic
-    entropy of Woodworth et al. 2020). Gradient flow from scale ``alpha`` converges to
+    entropy; cf. Woodworth et al. 2020, whose :math:`\alpha` is per-layer, i.e.
+    :math:`\alpha_{\rm book}^{1/D}`). Gradient flow from end-to-end scale ``alpha`` converges to
     :math:`\\arg\\min\\{Q_\\alpha^D(x) : Ax = y\\}`.
 
     Parameters
@@ -690,7 +693,8 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     """The limit :math:`x_\\infty(\\alpha) = \\lim_{t\\to\\infty} x(t)` of gradient flow.
 
     Computed exactly (no time stepping) as the minimizer of the mirror potential
-    :math:`Q_\\alpha^D` subject to :math:`Ax = y` (Woodworth et al. 2020), through damped
+    :math:`Q_\\alpha^D` subject to :math:`Ax = y` (derived in chapter 2 with the end-to-end
+    :math:`\\alpha`; cf. Woodworth et al. 2020, whose :math:`\\alpha` is per-layer), through damped
     Newton on the smooth, strictly convex dual
     :math:`\\min_\\lambda\\ \\alpha\\sum_i G_D(a_i^\\top\\lambda) - y^\\top\\lambda`, with a
     continuation in :math:`\\alpha` (from :math:`\\alpha = 1` downwards, with an
@@ -1305,7 +1309,7 @@ class GradientDescentResult:
 
 
 def default_step(A, y, depth, alpha):
-    """A safe constant step size for :func:`gradient_descent` from the local smoothness.
+    """A heuristic constant step size for :func:`gradient_descent` from the local smoothness.
 
     The Hessian of the loss in :math:`(u, v)` has norm at most about
     :math:`D^2 M^{2-2/D}\\|A\\|_2^2 + D(D-1) M^{1-2/D}\\|A^\\top y\\|_\\infty` when the weights
@@ -1359,7 +1363,7 @@ def default_step(A, y, depth, alpha):
     step = 0.5 * math.exp(-log_smooth) if -log_smooth < _LOG_HUGE else math.inf
     if not 0.0 < step < math.inf:
         raise ValueError(
-            f"default_step: the safe step for alpha={alpha:.3g} and this data is outside the "
+            f"default_step: the heuristic step for alpha={alpha:.3g} and this data is outside the "
             "float64 range; rescale the problem (alpha and the size of A and y) towards 1.")
     return step
 

@@ -201,7 +201,7 @@ def error_constant(A, y, depth, full_output=False):
     r"""The limit :math:`C_D = \lim_{\alpha\to0}\|x_\infty(\alpha) - x_{\ell^1}\|_1/\alpha`
     for :math:`D \ge 3`.
 
-    Our derivation (matched asymptotics, ``stoger_matt.md`` §4.1 of the research notes): as
+    The book's derivation (matched asymptotics, chapter 5), not a quoted theorem: as
     :math:`\alpha\to0` the dual variable of the flow limit converges to the certificate
 
     .. math::
@@ -318,8 +318,8 @@ def l1_gap_bound(A, y, depth, alpha):
     :math:`Q = Q_\alpha^D` the flow's potential (:func:`implicit_bias.diagonal.potential`).
     Since :math:`x_\infty` minimizes :math:`Q` over :math:`Ax = y`,
     :math:`Q(x_\infty) \le Q(x_{\ell^1})`; the bound follows from a sandwich of :math:`Q`
-    (our derivation, not a quoted theorem; Chou, Maly & Rauhut 2023 analyze the flow through
-    the same Bregman divergence / potential).
+    (the book's derivation, not a quoted theorem; the abstract of Chou, Maly & Rauhut 2023
+    says they analyze the flow through "a certain Bregman divergence").
 
     **D >= 3.** :math:`q_D(v) = \int_0^{|v|}h_D^{-1}` satisfies
     :math:`|v| - \tfrac D2|v|^{2/D} \le q_D(v) \le |v|`: the upper bound because
@@ -452,7 +452,7 @@ def selected_minimizer(A, y, depth):
     :math:`\Xi = \{x : Ax = y,\ x_i = 0 \ (i\notin E),\ \sigma_i x_i \ge 0\ (i \in E)\}` of
     the :math:`\ell^1` ball (:math:`E`, :math:`\sigma` read off any dual certificate:
     :math:`E = \{i : |a_i^\top\lambda| = 1\}`), and the expansion of the potential
-    (our derivation, research notes ``stoger_matt.md`` §6/§7),
+    (the book's derivation, chapters 4 and 6),
     :math:`Q_\alpha^2(x) = \log(1/\alpha)\|x\|_1 + \sum_i(|x_i|\log|x_i| - |x_i|) + O(\alpha)`
     and :math:`Q_\alpha^D(x) = \|x\|_1 - \tfrac D2\alpha^{(D-2)/D}\sum_i|x_i|^{2/D} + O(\alpha)`,
     selects
