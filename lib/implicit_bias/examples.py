@@ -11,7 +11,7 @@ r"""Problem instances of the book: random sparse systems and small exact example
   segment, on which gradient flow selects a depth-dependent point.
 
 The phase-transition code of Chapter 8, including the statistical-dimension bound, lives in
-:mod:`implicit_bias.recovery`.
+``implicit_bias.recovery``.
 
 All these are our own constructions (the papers' own example matrices were not available).
 """
