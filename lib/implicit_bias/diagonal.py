@@ -292,8 +292,8 @@ def potential(x, depth, alpha=1.0):
     :math:`q_D` is the convex function with :math:`q_D(0) = 0` and :math:`q_D' = g_D^{-1}`
     (the Fenchel conjugate of the dual potential). For :math:`D = 2`,
     :math:`q_2(v) = 2 - \\sqrt{4 + v^2} + v\\,\\operatorname{arcsinh}(v/2)` (the hyperbolic
-    entropy; cf. Woodworth et al. 2020, whose :math:`\alpha` is per-layer, i.e.
-    :math:`\alpha_{\rm book}^{1/D}`). Gradient flow from end-to-end scale ``alpha`` converges to
+    entropy; cf. Woodworth et al. 2020, whose :math:`\\alpha` is per-layer, i.e.
+    :math:`\\alpha_{\\rm book}^{1/D}`). Gradient flow from end-to-end scale ``alpha`` converges to
     :math:`\\arg\\min\\{Q_\\alpha^D(x) : Ax = y\\}`.
 
     Parameters
