@@ -63,8 +63,13 @@ book: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check lib tests benchmarks
 
+# Test files (and notebooks) run JOBS at a time (pytest-xdist); --dist loadfile keeps all the
+# cells of a notebook on one worker, in order.
+JOBS ?= 2
+PARALLEL := -n $(JOBS) --dist loadfile
+
 test: lint $(STAMP)
-	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL) --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=$(NBVAL_TIMEOUT) --durations=5 tests chapters
 
 # The notebooks again under other root seeds (BOOK_SEED, read by implicit_bias.book): every
@@ -73,7 +78,7 @@ SEEDS ?= 1 2 3
 test-seeds: $(STAMP)
 	@for s in $(SEEDS); do \
 		echo "== BOOK_SEED=$$s"; \
-		BOOK_SEED=$$s $(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax \
+		BOOK_SEED=$$s $(BIN)/python -m pytest -q -p no:cacheprovider $(PARALLEL) --nbval-lax \
 			--nbval-current-env --nbval-cell-timeout=$(NBVAL_TIMEOUT) chapters || exit 1; \
 	done
 
