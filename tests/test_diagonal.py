@@ -556,9 +556,9 @@ def test_inconsistent_or_rank_deficient_systems(func):
 def test_newton_non_convergence_is_raised():
     A, y, _ = gaussian_instance(5, 12, 2, seed=18)
     with pytest.raises(NotConvergedError, match="did not converge"):
-        flow_limit(A, y, 3, 1e-6, maxiter=1)
+        flow_limit(A, y, 3, 1e-6, max_iter=1)
     with pytest.raises(NotConvergedError, match="did not converge"):
-        flow_limit(A, y, 2, 1e-12, digits=20, maxiter=1)
+        flow_limit(A, y, 2, 1e-12, digits=20, max_iter=1)
 
 
 def test_other_bad_arguments():
@@ -613,7 +613,7 @@ def test_flow_limit_never_reports_an_overflow_as_converged():
     A = np.array([[1.0, 0.5]])
     y = np.array([1e5])
     with pytest.raises(NotConvergedError, match="digits="):
-        flow_limit(A, y, 2, 1e-300, maxiter=3)
+        flow_limit(A, y, 2, 1e-300, max_iter=3)
 
 
 def test_flow_limit_reports_an_unusable_float64_floor_as_not_converged():
