@@ -23,7 +23,7 @@ import mpmath
 import numpy as np
 import pytest
 from implicit_bias import deep_linear as dl
-from implicit_bias import diagonal, examples, l1, plotting, sweeps, theory
+from implicit_bias import diagonal, examples, l1, noisy, plotting, recovery, sweeps, theory
 from implicit_bias.exceptions import ImplicitBiasError
 
 # the instance: A, y = gaussian_instance(4, 8, 1, rng=1)
@@ -35,6 +35,10 @@ XR, YR = dl.regression_data(12, 3, rng=0)
 W0 = dl.gaussian_init(3, 2, 0.5, rng=0)
 OUTCOMES: collections.Counter = collections.Counter()
 TIMEOUT = 60
+
+
+_X_TR = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+_OK_TR = [False, False, True, False, True, True]
 
 
 def _trial(a, rng):
@@ -178,6 +182,56 @@ FUNCTIONS = {
     "sweeps.library_hash": (sweeps.library_hash, dict(), dict(directory="path")),
     # plotting
     "plotting.depth_color": (plotting.depth_color, dict(depth=3), dict(depth=DEPTH1)),
+    # recovery
+    "recovery.recovery_trial": (recovery.recovery_trial,
+                                dict(m=8, N=12, s=1, method="gd", alpha=1e-3, rng=0,
+                                     max_iter=200),
+                                dict(m=INT1, N=INT1, s=INT1, method="method", depth=DEPTH,
+                                     alpha=ALPHA, rng="rng", tol=POS, step=OPT_POS,
+                                     max_iter=INT1)),
+    "recovery.phase_trial": (recovery.phase_trial,
+                             dict(m=10, rho=0.2, N=12, method="bp", rng=0),
+                             dict(m=INT1, rho=POS, N=INT1, method="method", rng="rng",
+                                  tol=POS)),
+    "recovery.gd_versus_flow": (recovery.gd_versus_flow,
+                                dict(m=8, N=12, s=1, alpha=1e-3, rng=0, max_iter=200),
+                                dict(m=INT1, N=INT1, s=INT1, depth=DEPTH, alpha=ALPHA,
+                                     rng="rng", step=OPT_POS, max_iter=INT1, tol=POS)),
+    "recovery.fit_transition": (recovery.fit_transition, dict(x=_X_TR, success=_OK_TR),
+                                dict(x="free", success="outcomes")),
+    "recovery.transition_bootstrap": (recovery.transition_bootstrap,
+                                      dict(x=_X_TR, success=_OK_TR, n_resamples=20, rng=0),
+                                      dict(x="free", success="outcomes", n_resamples=INT1,
+                                           confidence="unit", rng="rng")),
+    "recovery.statistical_dimension": (recovery.statistical_dimension, dict(s=3, N=20),
+                                       dict(s="nonneg", N=INT1)),
+    "recovery.statistical_dimension_mc": (recovery.statistical_dimension_mc,
+                                          dict(s=3, N=20, n_samples=100, rng=0),
+                                          dict(s=INT1, N=INT1, n_samples=INT1, rng="rng")),
+    # noisy
+    "noisy.noisy_instance": (noisy.noisy_instance, dict(m=8, N=12, s=2, noise=0.1, rng=0),
+                             dict(m=INT1, N=INT1, s=INT0, noise="nonneg", m_val=INT0,
+                                  rng="rng")),
+    "noisy.time_lambda_constant": (noisy.time_lambda_constant, dict(depth=3, alpha=1e-3),
+                                   dict(depth=DEPTH, alpha=ALPHA)),
+    "noisy.lambda_of_time": (noisy.lambda_of_time, dict(t=[1.0, 2.0], depth=2, alpha=1e-3),
+                             dict(t="positive_vector", depth=DEPTH, alpha=ALPHA)),
+    "noisy.time_of_lambda": (noisy.time_of_lambda, dict(lam=[0.1, 0.2], depth=2, alpha=1e-3),
+                             dict(lam="positive_vector", depth=DEPTH, alpha=ALPHA)),
+    "noisy.trajectory": (noisy.trajectory, dict(A=A, y=Y, depth=2, alpha=1e-3,
+                                                times=[1.0, 10.0]),
+                         dict(A=M, y=V_ROWS, depth=DEPTH, alpha=ALPHA, rtol=POS)),
+    "noisy.sklearn_alpha": (noisy.sklearn_alpha, dict(lam=[0.1], m=4),
+                            dict(lam="positive_vector", m=INT1)),
+    "noisy.book_lambda": (noisy.book_lambda, dict(alpha_sk=[0.1], m=4),
+                          dict(alpha_sk="positive_vector", m=INT1)),
+    "noisy.lasso_path": (noisy.lasso_path, dict(A=A, y=Y), dict(A=M, y=V_ROWS)),
+    "noisy.oracle_stop": (noisy.oracle_stop, dict(estimates=np.ones((3, 8)), x_star=np.ones(8)),
+                          dict(x_star="free")),
+    "noisy.entry_times": (noisy.entry_times,
+                          dict(t=[1.0, 2.0, 3.0], x=np.outer([0.0, 0.5, 1.0], np.ones(4)),
+                               threshold=0.1),
+                          dict(t="positive_vector", threshold=POS)),
 }
 
 # bad values per kind (every one of them is invalid for that kind)
@@ -221,6 +275,9 @@ _BAD = {
     "rng": {"str": "0", "float": 0.5, "list": [0], "negative": -1, "bool": True,
             "legacy": np.random.RandomState(0)},
     "on_divergence": {"bool": False, "other": "warn", "None": None},
+    "method": {"unknown": "lasso", "int": 3, "None": None},
+    "outcomes": {"str": "yes", "None": None, "fraction": [0.5] * 6, "nan": [np.nan] * 6,
+                 "word": ["no"] * 6, "short": [True, False]},
     "weights": {"array": np.ones((2, 2)), "empty": [], "str": "W", "None": None,
                 "nan": [np.full((2, 3), np.nan), np.ones((1, 2))],
                 "complex": [np.ones((2, 3)) * 1j, np.ones((1, 2))],

@@ -785,6 +785,9 @@ def entry_times(t, x, threshold):
     array([3., 3.])
     """
     t = check_vector(t, None, "t")
+    if np.any(np.diff(t) < 0):
+        raise ValueError("t must list the sampled times in increasing order (the first time "
+                         "at which an entry reaches the threshold is read off in that order).")
     X = check_matrix(x, "x")
     if X.shape[0] != t.size:
         raise ValueError(f"x has {X.shape[0]} rows but t has {t.size} entries.")
