@@ -588,6 +588,11 @@ def _newton(ops, alpha, lam, rtol, max_iter):
         r = ops.A @ x - ops.y
         rn = ops.norm(r)
         floor = ops.floor(alpha, z, lam)
+        if not (abs(rn) < math.inf and abs(floor) < math.inf):
+            # the start (a continuation predictor) overflowed the link in float64: an
+            # infinite rounding floor must not pass for convergence; the caller retries
+            # with a shorter continuation step
+            return lam, it, False, solve
         if rn <= target or (rn <= floor and it > 0):
             if solve is None:
                 solve = ops.hess_factor(alpha * ops.gp(z))
@@ -772,13 +777,17 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, max_iter=100):
     f64_rtol = 1e-12 if (rtol is None or digits is not None) else rtol
     alpha0 = max(alpha, 1.0)
     f64_alpha = alpha if digits is None else max(alpha, 1e-8)
-    lam, n_iter, ok, solve = _newton(ops, alpha0, np.zeros(A.shape[0]), f64_rtol, max_iter)
-    steps = 1
-    if ok and f64_alpha < alpha0:
-        lam, it, st, ok = _continuation(ops, depth, f64_alpha, lam, solve, alpha0, f64_rtol,
-                                        max_iter)
-        n_iter += it
-        steps += st
+    # trial points of the line search and of the continuation's predictor may overflow the
+    # link (D = 2 at small alpha); _newton rejects them, so the float64 warnings are noise
+    with np.errstate(over="ignore", invalid="ignore"):
+        lam, n_iter, ok, solve = _newton(ops, alpha0, np.zeros(A.shape[0]), f64_rtol,
+                                         max_iter)
+        steps = 1
+        if ok and f64_alpha < alpha0:
+            lam, it, st, ok = _continuation(ops, depth, f64_alpha, lam, solve, alpha0,
+                                            f64_rtol, max_iter)
+            n_iter += it
+            steps += st
     if not ok and digits is None:
         raise NotConvergedError(
             f"flow_limit: dual Newton did not converge (depth={depth}, alpha={alpha:.3g}); "
