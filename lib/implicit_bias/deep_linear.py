@@ -1176,11 +1176,12 @@ class StepSweep:
     Attributes
     ----------
     n_layers : int
-    steps : ndarray, shape (n_steps,)
-    distance : ndarray, shape (n_steps, n_repeats)
+    steps : ndarray, shape (k,)
+        The ``k`` step sizes.
+    distance : ndarray, shape (k, n_repeats)
         Final :math:`\\|w_W - w^\\star\\|` (``inf`` for diverged runs).
-    diverged : ndarray of bool, shape (n_steps, n_repeats)
-    success : ndarray of bool, shape (n_steps, n_repeats)
+    diverged : ndarray of bool, shape (k, n_repeats)
+    success : ndarray of bool, shape (k, n_repeats)
         Final excess risk at most ``tol`` (training found a minimizer).
     critical_step : float
         :math:`2/S_{\\min}` for this number of layers.
@@ -1251,7 +1252,7 @@ def step_sweep(X, y, n_layers, steps, *, init="residual", scale=0.25, n_repeats=
         else:
             inits.append((gaussian_init(d, n_layers, scale, rng=rng), None))
     nl = lrs.size
-    # batch axis: (n_steps, n_repeats)
+    # batch axes: (number of step sizes, n_repeats)
     Ws = [np.broadcast_to(np.stack([w[k] for w, _ in inits]), (nl, n_repeats)
                           + inits[0][0][k].shape).copy() for k in range(n_layers)]
     head = None

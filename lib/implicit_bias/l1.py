@@ -123,12 +123,12 @@ SUPPORT_TOL = {"linprog": 1e-9, "highs": 1e-9, "scipy": 1e-9, "clarabel": 1e-6,
 _HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
-def _default_support_tol(x, solver="linprog"):
-    return SUPPORT_TOL[solver] * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
+def _default_support_tol(x, method="linprog"):
+    return SUPPORT_TOL[method] * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
 
 
-def _support(x, support_tol, solver="linprog"):
-    tol = _default_support_tol(x, solver) if support_tol is None else support_tol
+def _support(x, support_tol, method="linprog"):
+    tol = _default_support_tol(x, method) if support_tol is None else support_tol
     return np.flatnonzero(np.abs(x) > tol)
 
 
