@@ -29,10 +29,10 @@ def main():
     for L in (2, 5, 10, 20, 40):
         W = dl.gaussian_init(5, L, 0.4, rng=1)
         p = sum(w.size for w in W)
-        td = best_of(lambda W=W: dl.sharpness(W, X, y, method="dense"))
-        tl = best_of(lambda W=W: dl.sharpness(W, X, y, method="lanczos"))
-        sd = dl.sharpness(W, X, y, method="dense")
-        sl = dl.sharpness(W, X, y, method="lanczos")
+        td = best_of(lambda W=W: dl.sharpness(X, y, W, method="dense"))
+        tl = best_of(lambda W=W: dl.sharpness(X, y, W, method="lanczos"))
+        sd = dl.sharpness(X, y, W, method="dense")
+        sl = dl.sharpness(X, y, W, method="lanczos")
         print(f"{L:6d} {p:7d} {1e3 * td:11.2f} {1e3 * tl:13.2f} {abs(sd - sl) / sd:10.1e}")
 
     print("\ngradient descent (1000 steps, no intermediate sharpness)")
@@ -43,12 +43,12 @@ def main():
             X, y, W0, lr, 1000, head=head, stop_at_convergence=False), repeat=2)
         print(f"{L:6d} {t:9.3f} {1e6 * t / 1000:14.1f}")
 
-    print("\nlearning-rate sweep: batched (12 rates x 3 repeats) vs separate runs, 300 steps")
+    print("\nstep sweep: batched (12 step sizes x 3 repeats) vs separate runs, 300 steps")
     print(f"{'depth':>6} {'batched [s]':>12} {'separate [s]':>13} {'speed-up':>9}")
     for L in (5, 20):
-        lrs = np.geomspace(0.25, 3.0, 12) * dl.critical_learning_rate(X, y, L)
-        tb = best_of(lambda L=L, lrs=lrs: dl.learning_rate_sweep(
-            X, y, L, lrs, n_repeats=3, n_steps=300, rng=0), repeat=2)
+        lrs = np.geomspace(0.25, 3.0, 12) * dl.critical_step(X, y, L)
+        tb = best_of(lambda L=L, lrs=lrs: dl.step_sweep(
+            X, y, L, lrs, n_repeats=3, n_iter=300, rng=0), repeat=2)
         rng = np.random.default_rng(0)
         inits = [dl.residual_init(5, L, 0.25, rng) for _ in range(3)]
 
@@ -56,7 +56,7 @@ def main():
             for lr in lrs:
                 for W0, head in inits:
                     dl.gradient_descent(X, y, W0, lr, 300, head=head, sharpness_every=0,
-                                        stop_at_convergence=False)
+                                        stop_at_convergence=False, on_divergence="flag")
 
         ts = best_of(separate, repeat=1)
         print(f"{L:6d} {tb:12.3f} {ts:13.3f} {ts / tb:9.1f}")

@@ -42,7 +42,7 @@ GD_CHUNK = 2_000  # iterations between two distance checks
 
 def instance(m, n, s, seed):
     """The library's seeded Gaussian instance: A_ij ~ N(0, 1/m), |x*_i| in [1, 2]."""
-    inst = gaussian_instance(m, n, s, seed=seed)
+    inst = gaussian_instance(m, n, s, rng=seed)
     return inst.A, inst.y, inst.x_star
 
 

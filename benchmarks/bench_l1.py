@@ -2,7 +2,7 @@
 
 Measures, in one run, the raw solver (no support detection, no polishing) and the full
 ``basis_pursuit`` call for each solver, plus the varrho linear programs, and checks that
-``implicit_bias.l1.DEFAULT_SOLVER`` is the fastest solver whose raw solution is within 1e-8
+``implicit_bias.l1.DEFAULT_METHOD`` is the fastest method whose raw solution is within 1e-8
 of the ground truth (which basis pursuit recovers exactly on this instance).
 
 Run: ``.venv/bin/python benchmarks/bench_l1.py`` (about a minute on an idle 2-core machine).
@@ -38,9 +38,9 @@ def raw_solve(A, y, name):
 
 
 def main():
-    inst = gaussian_instance(200, 1000, 20, seed=0)
+    inst = gaussian_instance(200, 1000, 20, rng=0)
     A, y, x_star = inst.A, inst.y, inst.x_star
-    print(f"instance: gaussian_instance(200, 1000, 20, seed=0); {REPEATS} interleaved repeats "
+    print(f"instance: gaussian_instance(200, 1000, 20, rng=0); {REPEATS} interleaved repeats "
           "after one warm-up, seconds (min / median). raw: the bare solver; bp(): "
           "basis_pursuit(..., check_unique=False) with checks and polishing")
     names = ("linprog", "highs", "clarabel")
@@ -56,7 +56,7 @@ def main():
             raw_out[n] = raw_solve(A, y, n)
             raw_times[n].append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            bp_out[n] = l1.basis_pursuit(A, y, solver=n, check_unique=False)
+            bp_out[n] = l1.basis_pursuit(A, y, method=n, check_unique=False)
             bp_times[n].append(time.perf_counter() - t0)
     rows = []
     S = inst.support
@@ -80,15 +80,15 @@ def main():
               f"{r['err']:13.2e}{r['cert']:11.1e}{r['fmin']:10.3f}{r['fmed']:10.3f}"
               f"{r['ferr']:10.1e}  {'yes' if r['err'] <= ACCURACY else 'no'}")
     best = min((r for r in rows if r["err"] <= ACCURACY), key=lambda r: r["tmed"])
-    verdict = "OK" if best["name"] == l1.DEFAULT_SOLVER else "MISMATCH"
+    verdict = "OK" if best["name"] == l1.DEFAULT_METHOD else "MISMATCH"
     print(f"\nfastest solver with raw error <= {ACCURACY:g}: {best['name']}; "
-          f"DEFAULT_SOLVER = {l1.DEFAULT_SOLVER!r} -> {verdict}")
+          f"DEFAULT_METHOD = {l1.DEFAULT_METHOD!r} -> {verdict}")
 
     # uniqueness check and varrho (two LPs) on the same instance
     res = l1.basis_pursuit(A, y)
     _, umin, umed = timed(lambda: l1.basis_pursuit(A, y, check_unique=True), repeats=1,
                           warmup=False)
-    v, vmin, vmed = timed(lambda: l1.varrho(A, res.x, full_output=True), repeats=1,
+    v, vmin, vmed = timed(lambda: l1.varrho_certificate(A, res.x), repeats=1,
                           warmup=False)
     print(f"\nbasis_pursuit(check_unique=True): {umin:.3f} s (unique={res.unique})")
     S, sig = res.support, res.signs
@@ -99,7 +99,7 @@ def main():
                       ("null-space LP, full", l1._varrho_dual_full)):
         (val, _), tmin, _ = timed(lambda fn=fn: fn(A, S, sig), repeats=1, warmup=False)
         print(f"  {label:<36}{tmin:8.3f} s   value {val:.15f}")
-    print(f"varrho(full_output=True) (BP value check + primal LP + null-space LP): "
+    print(f"varrho_certificate (BP value check + primal LP + null-space LP): "
           f"{vmin:.3f} s; varrho = {v.value:.12f}, "
           f"|primal - dual| = {abs(v.value - v.dual_value):.1e}")
 

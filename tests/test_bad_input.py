@@ -23,11 +23,11 @@ import mpmath
 import numpy as np
 import pytest
 from implicit_bias import deep_linear as dl
-from implicit_bias import diagonal, examples, l1, plotting, sweeps, theory
+from implicit_bias import diagonal, examples, l1, noisy, plotting, recovery, sweeps, theory
 from implicit_bias.exceptions import ImplicitBiasError
 
-# the issue's instance: A, y = gaussian_instance(4, 8, 1, seed=1)
-_INST = examples.gaussian_instance(4, 8, 1, seed=1)
+# the issue's instance: A, y = gaussian_instance(4, 8, 1, rng=1)
+_INST = examples.gaussian_instance(4, 8, 1, rng=1)
 A, Y = _INST.A, _INST.y
 X_L1 = l1.basis_pursuit(A, Y).x
 S = [int(np.flatnonzero(X_L1)[0])]
@@ -37,7 +37,11 @@ OUTCOMES: collections.Counter = collections.Counter()
 TIMEOUT = 60
 
 
-def _trial(a, seed):
+_X_TR = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+_OK_TR = [False, False, True, False, True, True]
+
+
+def _trial(a, rng):
     return {"v": float(a)}
 
 
@@ -70,7 +74,7 @@ FUNCTIONS = {
                                  dict(depth=DEPTH, alpha=ALPHA)),
     "diagonal.flow_limit": (diagonal.flow_limit, dict(A=A, y=Y, depth=3, alpha=1e-3),
                             dict(A=M, y=V_ROWS, depth=DEPTH, alpha=ALPHA, digits=DIGITS,
-                                 rtol=OPT_POS, maxiter=INT1)),
+                                 rtol=OPT_POS, max_iter=INT1)),
     "diagonal.gradient_flow": (diagonal.gradient_flow, dict(A=A, y=Y, depth=2, alpha=1e-2),
                                dict(A=M, y=V_ROWS, depth=DEPTH, alpha=ALPHA, t_max="opt_nonneg",
                                     rtol=POS, max_nfev=INT1)),
@@ -84,11 +88,12 @@ FUNCTIONS = {
     # l1
     "l1.basis_pursuit": (l1.basis_pursuit, dict(A=A, y=Y),
                          dict(A=M, y=V_ROWS, support_tol=OPT_POS, polish=BOOL, check_unique=BOOL)),
-    "l1.varrho": (l1.varrho, dict(A=A, x=X_L1), dict(A=M, x=V_COLS, full_output=BOOL,
-                                                     support_tol=OPT_POS)),
+    "l1.varrho": (l1.varrho, dict(A=A, x=X_L1), dict(A=M, x=V_COLS, support_tol=OPT_POS)),
+    "l1.varrho_certificate": (l1.varrho_certificate, dict(A=A, x=X_L1),
+                              dict(A=M, x=V_COLS, support_tol=OPT_POS)),
     "l1.is_unique": (l1.is_unique, dict(A=A, x=X_L1), dict(A=M, x=V_COLS, support_tol=OPT_POS)),
     "l1.nsp_constant": (l1.nsp_constant, dict(A=A, support=S),
-                        dict(A=M, support=SUPPORT, n_starts=INT1)),
+                        dict(A=M, support=SUPPORT, n_starts=INT1, rng="rng")),
     "l1.nsp_constant_order": (l1.nsp_constant_order, dict(A=A[:, :5], s=1),
                               dict(A=M, s=INT1)),
     "l1.solution_on_support": (l1.solution_on_support, dict(A=A, y=Y, support=S),
@@ -97,7 +102,10 @@ FUNCTIONS = {
     "theory.rate_exponent": (theory.rate_exponent, dict(A=A, y=Y, depth=2),
                              dict(A=M, y=V_ROWS, depth=DEPTH)),
     "theory.error_constant": (theory.error_constant, dict(A=A, y=Y, depth=3),
-                              dict(A=M, y=V_ROWS, depth=DEPTH3, full_output=BOOL)),
+                              dict(A=M, y=V_ROWS, depth=DEPTH3)),
+    "theory.error_constant_certificate": (theory.error_constant_certificate,
+                                          dict(A=A, y=Y, depth=3),
+                                          dict(A=M, y=V_ROWS, depth=DEPTH3)),
     "theory.l1_gap_bound": (theory.l1_gap_bound, dict(A=A, y=Y, depth=3, alpha=1e-6),
                             dict(A=M, y=V_ROWS, depth=DEPTH, alpha=ALPHA)),
     "theory.selected_minimizer": (theory.selected_minimizer, dict(A=A, y=Y, depth=2),
@@ -108,8 +116,8 @@ FUNCTIONS = {
                                 dict(alphas=[1e-8, 1e-6, 1e-4], errors=[1e-4, 1e-3, 1e-2]),
                                 dict(alphas="positive_vector", errors="positive_vector")),
     # examples
-    "examples.gaussian_instance": (examples.gaussian_instance, dict(m=4, N=8, s=2, seed=0),
-                                   dict(m=INT1, N=INT1, s=INT0, seed=INT0)),
+    "examples.gaussian_instance": (examples.gaussian_instance, dict(m=4, N=8, s=2, rng=0),
+                                   dict(m=INT1, N=INT1, s=INT0, rng="rng")),
     "examples.one_by_two": (examples.one_by_two, dict(c=0.5), dict(c="unit")),
     "examples.one_by_two.limit": (examples.one_by_two(0.5).limit, dict(depth=2, alpha=1e-3),
                                   dict(depth=DEPTH, alpha=ALPHA)),
@@ -125,45 +133,45 @@ FUNCTIONS = {
                                 dict(X=M, y=V_ROWS)),
     "dl.regression_data": (dl.regression_data, dict(n=12, d=3, rng=0),
                            dict(n=INT1, d=INT1, noise="nonneg", rng="rng")),
-    "dl.sharpness_lower_bound": (dl.sharpness_lower_bound, dict(X=XR, y=YR, depth=2),
-                                 dict(X=M, y=V_ROWS, depth=DEPTH1)),
-    "dl.critical_learning_rate": (dl.critical_learning_rate, dict(X=XR, y=YR, depth=2),
-                                  dict(X=M, y=V_ROWS, depth=DEPTH1)),
-    "dl.gaussian_init": (dl.gaussian_init, dict(d=3, depth=2, scale=0.5, rng=0),
-                         dict(d=INT1, depth=DEPTH1, scale=POS, width=OPT_INT1, rng="rng")),
-    "dl.residual_init": (dl.residual_init, dict(d=3, depth=2, scale=0.5, rng=0),
-                         dict(d=INT1, depth=DEPTH1, scale="nonneg", rng="rng")),
-    "dl.balanced_rank_one": (dl.balanced_rank_one, dict(w=[3.0, 4.0], depth=3),
-                             dict(w="free", depth=DEPTH1, width=OPT_INT1)),
+    "dl.sharpness_lower_bound": (dl.sharpness_lower_bound, dict(X=XR, y=YR, n_layers=2),
+                                 dict(X=M, y=V_ROWS, n_layers=DEPTH1)),
+    "dl.critical_step": (dl.critical_step, dict(X=XR, y=YR, n_layers=2),
+                         dict(X=M, y=V_ROWS, n_layers=DEPTH1)),
+    "dl.gaussian_init": (dl.gaussian_init, dict(d=3, n_layers=2, scale=0.5, rng=0),
+                         dict(d=INT1, n_layers=DEPTH1, scale=POS, width=OPT_INT1, rng="rng")),
+    "dl.residual_init": (dl.residual_init, dict(d=3, n_layers=2, scale=0.5, rng=0),
+                         dict(d=INT1, n_layers=DEPTH1, scale="nonneg", rng="rng")),
+    "dl.balanced_rank_one": (dl.balanced_rank_one, dict(w=[3.0, 4.0], n_layers=3),
+                             dict(w="free", n_layers=DEPTH1, width=OPT_INT1)),
     "dl.balanced_rank_one_sharpness": (dl.balanced_rank_one_sharpness,
-                                       dict(X=XR, y=YR, depth=2),
-                                       dict(X=M, y=V_ROWS, depth=DEPTH1)),
+                                       dict(X=XR, y=YR, n_layers=2),
+                                       dict(X=M, y=V_ROWS, n_layers=DEPTH1)),
     "dl.end_to_end": (dl.end_to_end, dict(weights=W0), dict(weights="weights")),
-    "dl.risk": (dl.risk, dict(weights=W0, X=XR, y=YR),
-                dict(weights="weights", X=M, y=V_ROWS)),
-    "dl.risk_gradient": (dl.risk_gradient, dict(weights=W0, X=XR, y=YR),
-                         dict(weights="weights", X=M, y=V_ROWS)),
-    "dl.hessian": (dl.hessian, dict(weights=W0, X=XR, y=YR),
-                   dict(weights="weights", X=M, y=V_ROWS)),
-    "dl.sharpness": (dl.sharpness, dict(weights=W0, X=XR, y=YR),
-                     dict(weights="weights", X=M, y=V_ROWS, tol=POS)),
+    "dl.risk": (dl.risk, dict(X=XR, y=YR, weights=W0),
+                dict(X=M, y=V_ROWS, weights="weights")),
+    "dl.risk_gradient": (dl.risk_gradient, dict(X=XR, y=YR, weights=W0),
+                         dict(X=M, y=V_ROWS, weights="weights")),
+    "dl.hessian": (dl.hessian, dict(X=XR, y=YR, weights=W0),
+                   dict(X=M, y=V_ROWS, weights="weights")),
+    "dl.sharpness": (dl.sharpness, dict(X=XR, y=YR, weights=W0),
+                     dict(X=M, y=V_ROWS, weights="weights", tol=POS)),
     "dl.singular_value_ratios": (dl.singular_value_ratios, dict(weights=W0),
                                  dict(weights="weights")),
     "dl.alignment": (dl.alignment, dict(weights=W0), dict(weights="weights")),
     "dl.flatten": (dl.flatten, dict(weights=W0), dict(weights="weights")),
     "dl.gradient_descent": (dl.gradient_descent, dict(X=XR, y=YR, weights=W0,
-                                                      learning_rate=0.05, n_steps=300),
-                            dict(X=M, y=V_ROWS, weights="weights", learning_rate=POS,
-                                 n_steps=INT0, tol=POS, record_every=INT1)),
+                                                      step=0.05, max_iter=300),
+                            dict(X=M, y=V_ROWS, weights="weights", step=POS,
+                                 max_iter=INT0, tol=POS, record_every=INT1,
+                                 on_divergence="on_divergence")),
     "dl.gradient_flow": (dl.gradient_flow, dict(X=XR, y=YR, weights=W0, t_max=5.0),
                          dict(X=M, y=V_ROWS, weights="weights", t_max=POS, n_eval=INT1,
                               rtol=POS, max_nfev=INT1)),
-    "dl.learning_rate_sweep": (dl.learning_rate_sweep,
-                               dict(X=XR, y=YR, depth=2, learning_rates=[0.01, 0.1],
-                                    n_repeats=1, n_steps=50),
-                               dict(X=M, y=V_ROWS, depth=DEPTH1,
-                                    learning_rates="positive_vector", n_repeats=INT1,
-                                    n_steps=INT1, scale=POS)),
+    "dl.step_sweep": (dl.step_sweep,
+                      dict(X=XR, y=YR, n_layers=2, steps=[0.01, 0.1], n_repeats=1, n_iter=50,
+                           rng=0),
+                      dict(X=M, y=V_ROWS, n_layers=DEPTH1, steps="positive_vector",
+                           n_repeats=INT1, n_iter=INT1, scale=POS, rng="rng")),
     # sweeps
     "sweeps.grid_cells": (sweeps.grid_cells, dict(grid={"a": [1, 2]}), dict(grid="grid")),
     "sweeps.trial_seed": (sweeps.trial_seed, dict(params={"a": 1}, trial=0),
@@ -174,6 +182,56 @@ FUNCTIONS = {
     "sweeps.library_hash": (sweeps.library_hash, dict(), dict(directory="path")),
     # plotting
     "plotting.depth_color": (plotting.depth_color, dict(depth=3), dict(depth=DEPTH1)),
+    # recovery
+    "recovery.recovery_trial": (recovery.recovery_trial,
+                                dict(m=8, N=12, s=1, method="gd", alpha=1e-3, rng=0,
+                                     max_iter=200),
+                                dict(m=INT1, N=INT1, s=INT1, method="method", depth=DEPTH,
+                                     alpha=ALPHA, rng="rng", tol=POS, step=OPT_POS,
+                                     max_iter=INT1)),
+    "recovery.phase_trial": (recovery.phase_trial,
+                             dict(m=10, rho=0.2, N=12, method="bp", rng=0),
+                             dict(m=INT1, rho=POS, N=INT1, method="method", rng="rng",
+                                  tol=POS)),
+    "recovery.gd_versus_flow": (recovery.gd_versus_flow,
+                                dict(m=8, N=12, s=1, alpha=1e-3, rng=0, max_iter=200),
+                                dict(m=INT1, N=INT1, s=INT1, depth=DEPTH, alpha=ALPHA,
+                                     rng="rng", step=OPT_POS, max_iter=INT1, tol=POS)),
+    "recovery.fit_transition": (recovery.fit_transition, dict(x=_X_TR, success=_OK_TR),
+                                dict(x="free", success="outcomes")),
+    "recovery.transition_bootstrap": (recovery.transition_bootstrap,
+                                      dict(x=_X_TR, success=_OK_TR, n_resamples=20, rng=0),
+                                      dict(x="free", success="outcomes", n_resamples=INT1,
+                                           confidence="unit", rng="rng")),
+    "recovery.statistical_dimension": (recovery.statistical_dimension, dict(s=3, N=20),
+                                       dict(s="nonneg", N=INT1)),
+    "recovery.statistical_dimension_mc": (recovery.statistical_dimension_mc,
+                                          dict(s=3, N=20, n_samples=100, rng=0),
+                                          dict(s=INT1, N=INT1, n_samples=INT1, rng="rng")),
+    # noisy
+    "noisy.noisy_instance": (noisy.noisy_instance, dict(m=8, N=12, s=2, noise=0.1, rng=0),
+                             dict(m=INT1, N=INT1, s=INT0, noise="nonneg", m_val=INT0,
+                                  rng="rng")),
+    "noisy.time_lambda_constant": (noisy.time_lambda_constant, dict(depth=3, alpha=1e-3),
+                                   dict(depth=DEPTH, alpha=ALPHA)),
+    "noisy.lambda_of_time": (noisy.lambda_of_time, dict(t=[1.0, 2.0], depth=2, alpha=1e-3),
+                             dict(t="positive_vector", depth=DEPTH, alpha=ALPHA)),
+    "noisy.time_of_lambda": (noisy.time_of_lambda, dict(lam=[0.1, 0.2], depth=2, alpha=1e-3),
+                             dict(lam="positive_vector", depth=DEPTH, alpha=ALPHA)),
+    "noisy.trajectory": (noisy.trajectory, dict(A=A, y=Y, depth=2, alpha=1e-3,
+                                                times=[1.0, 10.0]),
+                         dict(A=M, y=V_ROWS, depth=DEPTH, alpha=ALPHA, rtol=POS)),
+    "noisy.sklearn_alpha": (noisy.sklearn_alpha, dict(lam=[0.1], m=4),
+                            dict(lam="positive_vector", m=INT1)),
+    "noisy.book_lambda": (noisy.book_lambda, dict(alpha_sk=[0.1], m=4),
+                          dict(alpha_sk="positive_vector", m=INT1)),
+    "noisy.lasso_path": (noisy.lasso_path, dict(A=A, y=Y), dict(A=M, y=V_ROWS)),
+    "noisy.oracle_stop": (noisy.oracle_stop, dict(estimates=np.ones((3, 8)), x_star=np.ones(8)),
+                          dict(x_star="free")),
+    "noisy.entry_times": (noisy.entry_times,
+                          dict(t=[1.0, 2.0, 3.0], x=np.outer([0.0, 0.5, 1.0], np.ones(4)),
+                               threshold=0.1),
+                          dict(t="positive_vector", threshold=POS)),
 }
 
 # bad values per kind (every one of them is invalid for that kind)
@@ -214,7 +272,12 @@ _BAD = {
              "complex": 0.5j},
     "finite": {"nan": math.nan, "str": "0", "None": None, "complex": 1j},
     "nonneg": {"negative": -1.0, "nan": math.nan, "str": "1", "None": None, "complex": 1j},
-    "rng": {"str": "0", "float": 0.5, "list": [0]},
+    "rng": {"str": "0", "float": 0.5, "list": [0], "negative": -1, "bool": True,
+            "legacy": np.random.RandomState(0)},
+    "on_divergence": {"bool": False, "other": "warn", "None": None},
+    "method": {"unknown": "lasso", "int": 3, "None": None},
+    "outcomes": {"str": "yes", "None": None, "fraction": [0.5] * 6, "nan": [np.nan] * 6,
+                 "word": ["no"] * 6, "short": [True, False]},
     "weights": {"array": np.ones((2, 2)), "empty": [], "str": "W", "None": None,
                 "nan": [np.full((2, 3), np.nan), np.ones((1, 2))],
                 "complex": [np.ones((2, 3)) * 1j, np.ones((1, 2))],
@@ -267,7 +330,7 @@ def _values(result):
             out.extend(_values(r))
     elif hasattr(result, "__dataclass_fields__"):
         for name in result.__dataclass_fields__:
-            if name in ("sharpness", "distance", "loss", "critical_rate"):
+            if name in ("sharpness", "distance", "loss", "critical_step"):
                 continue  # legitimately inf/NaN for flagged divergent runs
             out.extend(_values(getattr(result, name)))
     return out
@@ -372,10 +435,10 @@ INVARIANTS = {
                           lambda r, c: r, 1e-9),
     "sharpness_lower_bound": (lambda c: dl.sharpness_lower_bound(c * XR, c * YR, 3),
                               lambda r, c: c**2 * r, 1e-9),
-    "critical_learning_rate": (lambda c: dl.critical_learning_rate(c * XR, c * YR, 3),
+    "critical_step": (lambda c: dl.critical_step(c * XR, c * YR, 3),
                                lambda r, c: r / c**2, 1e-9),
-    "risk": (lambda c: dl.risk(W0, c * XR, c * YR), lambda r, c: c**2 * r, 1e-9),
-    "sharpness": (lambda c: dl.sharpness(W0, c * XR, c * YR), lambda r, c: c**2 * r, 1e-8),
+    "risk": (lambda c: dl.risk(c * XR, c * YR, W0), lambda r, c: c**2 * r, 1e-9),
+    "sharpness": (lambda c: dl.sharpness(c * XR, c * YR, W0), lambda r, c: c**2 * r, 1e-8),
 }
 _REFERENCE = {}
 
@@ -397,7 +460,7 @@ def test_rescaled_problem_gives_the_rescaled_answer(name, c):
 
 
 # ----------------------------------------------------------------------------------------------
-# the cases named in issue 13 (A, y = gaussian_instance(4, 8, 1, seed=1))
+# the cases named in issue 13 (A, y = gaussian_instance(4, 8, 1, rng=1))
 # ----------------------------------------------------------------------------------------------
 def test_issue_cases_are_right():
     x = l1.basis_pursuit(A, 1e-10 * Y, check_unique=False).x
@@ -477,8 +540,8 @@ STRUCTURED = {
                              "t_eval"),
     "gf method": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, method=3), "method"),
     "gf atol": (lambda: diagonal.gradient_flow(A, Y, 2, 0.1, atol=-1.0), "atol"),
-    "bp solver int": (lambda: l1.basis_pursuit(A, Y, solver=3), "solver"),
-    "bp solver unknown": (lambda: l1.basis_pursuit(A, Y, solver="simplex"), "solver"),
+    "bp method int": (lambda: l1.basis_pursuit(A, Y, method=3), "method"),
+    "bp method unknown": (lambda: l1.basis_pursuit(A, Y, method="simplex"), "method"),
     "nsp method list": (lambda: l1.nsp_constant(A, S, method=["exact"]), "method"),
     "nsp support 2-D": (lambda: l1.nsp_constant(A, ((1, 2), (3, 4))), "support"),
     "nsp support mask length": (lambda: l1.nsp_constant(A, [True, False]), "mask"),
@@ -487,12 +550,12 @@ STRUCTURED = {
     "unflatten vector str": (lambda: dl.unflatten("abc", [(2, 2)]), "vector"),
     "unflatten negative": (lambda: dl.unflatten(np.ones(6), [(-2, -3)]), "shapes"),
     "unflatten size": (lambda: dl.unflatten(np.ones(5), [(2, 3)]), "vector"),
-    "hvp directions short": (lambda: dl.hessian_vector_product(W0, [np.ones(3)], XR, YR),
+    "hvp directions short": (lambda: dl.hessian_vector_product(XR, YR, W0, [np.ones(3)]),
                              "directions"),
-    "hvp directions None": (lambda: dl.hessian_vector_product(W0, None, XR, YR), "directions"),
-    "risk head str": (lambda: dl.risk(W0, XR, YR, head="h"), "head"),
-    "sharpness method": (lambda: dl.sharpness(W0, XR, YR, method=1), "method"),
-    "sweep init": (lambda: dl.learning_rate_sweep(XR, YR, 2, [0.1], init=3), "init"),
+    "hvp directions None": (lambda: dl.hessian_vector_product(XR, YR, W0, None), "directions"),
+    "risk head str": (lambda: dl.risk(XR, YR, W0, head="h"), "head"),
+    "sharpness method": (lambda: dl.sharpness(XR, YR, W0, method=1), "method"),
+    "sweep init": (lambda: dl.step_sweep(XR, YR, 2, [0.1], init=3), "init"),
     "balanced directions int": (lambda: dl.balanced_rank_one([1.0, 2.0], 3, directions=5),
                                 "directions"),
     "balanced directions str": (lambda: dl.balanced_rank_one([1.0, 2.0], 3, directions="ab"),

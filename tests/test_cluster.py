@@ -15,9 +15,9 @@ from implicit_bias.sweeps import run_sweep
 GRID = {"a": [1, 2, 3], "b": [0.5, -1.0]}
 
 
-def seeded_trial(a, b, seed):
+def seeded_trial(a, b, rng):
     """A module-level trial with a deterministic and a seeded random part."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(rng)
     return {"prod": a * b, "noise": float(rng.standard_normal())}
 
 

@@ -9,7 +9,7 @@ gradient descent with a tiny step against the DOP853 gradient flow.
 import numpy as np
 import pytest
 from implicit_bias import deep_linear as dl
-from implicit_bias.exceptions import DivergenceError
+from implicit_bias.exceptions import ConvergenceWarning, DivergenceError
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +37,10 @@ def net_funs(weights, X, y, head=None):
     shapes = [W.shape for W in weights]
 
     def loss(t):
-        return dl.risk(dl.unflatten(t, shapes), X, y, head)
+        return dl.risk(X, y, dl.unflatten(t, shapes), head)
 
     def grad(t):
-        return dl.flatten(dl.risk_gradient(dl.unflatten(t, shapes), X, y, head)[1])
+        return dl.flatten(dl.risk_gradient(X, y, dl.unflatten(t, shapes), head)[1])
 
     return shapes, loss, grad
 
@@ -73,7 +73,7 @@ def test_lower_bound_formula_and_depth1(data):
     c = dl.regression_constants(X, y)
     for L in (1, 2, 5, 10):
         assert np.isclose(dl.sharpness_lower_bound(X, y, L), 2 * L * c.a)  # ||w*|| = 1
-        assert np.isclose(dl.critical_learning_rate(X, y, L), 1 / (L * c.a))
+        assert np.isclose(dl.critical_step(X, y, L), 1 / (L * c.a))
     # unnormalized data: the ||w*||^(2 - 2/L) factor
     Xs, ys = small_data()
     cs = dl.regression_constants(Xs, ys)
@@ -81,8 +81,8 @@ def test_lower_bound_formula_and_depth1(data):
     assert np.isclose(dl.sharpness_lower_bound(Xs, ys, 3), 6 * cs.a * nrm ** (4 / 3))
     # depth 1: the risk is quadratic with Hessian 2 Sigma, whose top eigenvalue is >= 2a
     W = [cs.w_star[None, :]]
-    assert np.isclose(dl.sharpness(W, Xs, ys), 2 * cs.lam_max)
-    assert dl.sharpness(W, Xs, ys) >= dl.sharpness_lower_bound(Xs, ys, 1)
+    assert np.isclose(dl.sharpness(Xs, ys, W), 2 * cs.lam_max)
+    assert dl.sharpness(Xs, ys, W) >= dl.sharpness_lower_bound(Xs, ys, 1)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -106,17 +106,17 @@ def test_hvp_and_hessian_match_finite_differences(name, make):
     theta = dl.flatten(weights)
     p = theta.size
     H_fd = np.array([fd_gradient(lambda t, i=i: grad(t)[i], theta) for i in range(p)])
-    H = dl.hessian(weights, X, y, head)
+    H = dl.hessian(X, y, weights, head)
     scale = np.abs(H).max()
     assert np.allclose(H, H_fd, atol=1e-6 * scale)
     assert np.allclose(H, H.T, atol=1e-12 * scale)
     # batched HVP equals one-at-a-time HVPs equals H @ v
     V = np.random.default_rng(5).standard_normal((3, p))
     batched = np.concatenate([h.reshape(3, -1) for h in dl.hessian_vector_product(
-        weights, dl.unflatten(V, shapes), X, y, head)], axis=1)
+        X, y, weights, dl.unflatten(V, shapes), head)], axis=1)
     for j in range(3):
-        single = dl.flatten(dl.hessian_vector_product(weights, dl.unflatten(V[j], shapes),
-                                                      X, y, head))
+        single = dl.flatten(dl.hessian_vector_product(X, y, weights,
+                                                      dl.unflatten(V[j], shapes), head))
         assert np.allclose(single, H @ V[j], atol=1e-10 * scale * np.linalg.norm(V[j]))
         assert np.allclose(batched[j], single, atol=1e-12 * scale * np.linalg.norm(V[j]))
 
@@ -128,8 +128,8 @@ def test_sharpness_dense_lanczos_and_finite_differences(data):
     theta = dl.flatten(weights)
     H_fd = np.array([fd_gradient(lambda t, i=i: grad(t)[i], theta) for i in range(theta.size)])
     s_fd = np.linalg.eigvalsh(0.5 * (H_fd + H_fd.T))[-1]
-    s_dense = dl.sharpness(weights, X, y, method="dense")
-    s_lanczos = dl.sharpness(weights, X, y, method="lanczos")
+    s_dense = dl.sharpness(X, y, weights, method="dense")
+    s_lanczos = dl.sharpness(X, y, weights, method="lanczos")
     assert np.isclose(s_dense, s_lanczos, rtol=1e-9)
     assert np.isclose(s_dense, s_fd, rtol=1e-6)
 
@@ -138,10 +138,10 @@ def test_sharpness_is_largest_not_largest_modulus():
     # Away from a minimizer the Hessian can have a negative eigenvalue of larger modulus.
     X, y = small_data()
     weights = dl.gaussian_init(3, 3, 0.3, rng=2)  # near the saddle at 0
-    ev = np.linalg.eigvalsh(dl.hessian(weights, X, y))
+    ev = np.linalg.eigvalsh(dl.hessian(X, y, weights))
     assert ev[0] < -1.1 * ev[-1] < 0  # a power iteration would return ev[0]
     for method in ("dense", "lanczos"):
-        assert np.isclose(dl.sharpness(weights, X, y, method=method), ev[-1],
+        assert np.isclose(dl.sharpness(X, y, weights, method=method), ev[-1],
                           rtol=1e-8, atol=1e-12)
 
 
@@ -149,13 +149,13 @@ def test_lanczos_auto_for_large_models(data):
     X, y = data
     weights, head = dl.residual_init(5, 24, 0.5, rng=1)  # 600 parameters > DENSE_MAX_PARAMS
     assert sum(W.size for W in weights) > dl.DENSE_MAX_PARAMS
-    s_auto = dl.sharpness(weights, X, y, head)
-    s_dense = dl.sharpness(weights, X, y, head, method="dense")
+    s_auto = dl.sharpness(X, y, weights, head)
+    s_dense = dl.sharpness(X, y, weights, head, method="dense")
     assert np.isclose(s_auto, s_dense, rtol=1e-9)
     # near the saddle at 0 the Hessian is tiny and its top eigenvalues cluster
     for scale in (0.05, 0.2):
         W = dl.gaussian_init(5, 10, scale, rng=2)
-        assert np.isclose(dl.sharpness(W, X, y), dl.sharpness(W, X, y, method="dense"),
+        assert np.isclose(dl.sharpness(X, y, W), dl.sharpness(X, y, W, method="dense"),
                           rtol=1e-8, atol=1e-14)
 
 
@@ -183,9 +183,9 @@ def test_balanced_rank_one_closed_form(data, depth, width):
         dirs = list(np.random.default_rng(depth).standard_normal((depth - 1, width)))
     weights = dl.balanced_rank_one(c.w_star, depth, width=width, directions=dirs)
     assert np.allclose(dl.end_to_end(weights), c.w_star, atol=1e-13)
-    _, grads = dl.risk_gradient(weights, X, y)
+    _, grads = dl.risk_gradient(X, y, weights)
     assert max(np.abs(G).max() for G in grads) < 1e-12
-    S = dl.sharpness(weights, X, y, method="dense")
+    S = dl.sharpness(X, y, weights, method="dense")
     S_closed = dl.balanced_rank_one_sharpness(X, y, depth)
     assert np.isclose(S, S_closed, rtol=1e-10)
     # Gauss-Newton with a finite-difference Jacobian (residual term vanishes at a minimizer)
@@ -215,8 +215,8 @@ def test_rescaling_symmetry_makes_minimizers_arbitrarily_sharp(data):
         W[0] *= s
         W[1] /= s
         assert np.allclose(dl.end_to_end(W), c.w_star, atol=1e-12)
-        assert np.isclose(dl.risk(W, X, y), c.min_risk, rtol=1e-12)
-        values.append(dl.sharpness(W, X, y))
+        assert np.isclose(dl.risk(X, y, W), c.min_risk, rtol=1e-12)
+        values.append(dl.sharpness(X, y, W))
     assert np.all(np.diff(values) > 0) and values[-1] > 10 * values[0]
 
 
@@ -231,12 +231,12 @@ def test_orthogonal_invariance_and_random_minimizers_obey_bound(data):
         M = np.linalg.multi_dot(W[-2::-1])  # W_4 ... W_1, shape (5, 5)
         W[-1] = np.linalg.solve(M.T, c.w_star)[None, :]
         assert np.allclose(dl.end_to_end(W), c.w_star, atol=1e-9)
-        S = dl.sharpness(W, X, y)
+        S = dl.sharpness(X, y, W)
         assert S >= S_min
         # an orthogonal change of basis between layers 2 and 3 changes nothing
         Q = np.linalg.qr(g.standard_normal((5, 5)))[0]
         W2 = [W[0], Q @ W[1], W[2] @ Q.T, W[3], W[4]]
-        assert np.isclose(dl.sharpness(W2, X, y), S, rtol=1e-9)
+        assert np.isclose(dl.sharpness(X, y, W2), S, rtol=1e-9)
 
 
 def test_residual_minimizer_obeys_bound(data):
@@ -257,7 +257,7 @@ def test_gradient_descent_matches_hand_written_loop(data):
     X, y = data
     W0 = dl.gaussian_init(5, 3, 0.4, rng=2)
     lr, steps = 0.03, 50
-    res = dl.gradient_descent(X, y, W0, lr, steps, tol=1e-300)
+    res = dl.gradient_descent(X, y, W0, lr, steps, tol=1e-300, stop_at_convergence=False)
     # independent loop: explicit chain-rule gradient written out for depth 3
     W1, W2, W3 = (W.copy() for W in W0)
     n = X.shape[0]
@@ -269,7 +269,7 @@ def test_gradient_descent_matches_hand_written_loop(data):
         G3 = g @ (W2 @ W1).T
         W1, W2, W3 = W1 - lr * G1, W2 - lr * G2, W3 - lr * G3
     assert np.allclose(res.weights[0], W1) and np.allclose(res.weights[2], W3)
-    assert res.n_iter == steps and np.isclose(res.loss[-1], dl.risk([W1, W2, W3], X, y))
+    assert res.n_iter == steps and np.isclose(res.loss[-1], dl.risk(X, y, [W1, W2, W3]))
     assert np.all(W0[0] == dl.gaussian_init(5, 3, 0.4, rng=2)[0])  # input not modified
 
 
@@ -279,7 +279,8 @@ def test_gradient_descent_tracks_gradient_flow():
     T = 3.0
     flow = dl.gradient_flow(X, y, W0, T, n_eval=20, sharpness_points=2)
     lr = 1e-3
-    gd = dl.gradient_descent(X, y, W0, lr, int(T / lr), tol=1e-300)
+    gd = dl.gradient_descent(X, y, W0, lr, int(T / lr), tol=1e-300,
+                             stop_at_convergence=False)
     assert np.linalg.norm(gd.w - flow.w) < 5e-3 * np.linalg.norm(flow.w)
     # the flow decreases the risk monotonically
     assert np.all(np.diff(flow.loss) <= 1e-12)
@@ -298,21 +299,32 @@ def test_gradient_descent_small_init_finds_flat_aligned_minimizer(data):
 def test_divergence_flagged_or_raised(data):
     X, y = data
     W0 = dl.gaussian_init(5, 4, 0.3, rng=0)
-    res = dl.gradient_descent(X, y, W0, 2.0, 500)
+    res = dl.gradient_descent(X, y, W0, 2.0, 500, on_divergence="flag")
     assert res.diverged and not res.converged and np.isnan(res.sharpness[-1])
-    with pytest.raises(DivergenceError, match="smaller learning rate"):
-        dl.gradient_descent(X, y, W0, 2.0, 500, raise_on_divergence=True)
+    with pytest.raises(DivergenceError, match="smaller step"):
+        dl.gradient_descent(X, y, W0, 2.0, 500)  # on_divergence="raise" is the default
+    with pytest.raises(ValueError, match="on_divergence"):
+        dl.gradient_descent(X, y, W0, 2.0, 500, on_divergence=False)
 
 
-def test_learning_rate_sweep_matches_single_runs(data):
+def test_unconverged_gradient_descent_warns(data):
+    X, y = data
+    W0 = dl.gaussian_init(5, 3, 0.4, rng=2)
+    with pytest.warns(ConvergenceWarning, match="max_iter = 5"):
+        res = dl.gradient_descent(X, y, W0, 0.03, 5)
+    assert not res.converged and not res.diverged and res.n_iter == 5
+
+
+def test_step_sweep_matches_single_runs(data):
     X, y = data
     lrs = [0.05, 0.1, 0.5]
-    sw = dl.learning_rate_sweep(X, y, 4, lrs, n_repeats=2, n_steps=300, rng=5, tol=1e-8)
+    sw = dl.step_sweep(X, y, 4, lrs, n_repeats=2, n_iter=300, rng=5, tol=1e-8)
     rng = np.random.default_rng(5)
     inits = [dl.residual_init(5, 4, 0.25, rng) for _ in range(2)]
     for i, lr in enumerate(lrs):
         for r, (W0, head) in enumerate(inits):
-            res = dl.gradient_descent(X, y, W0, lr, 300, head=head, stop_at_convergence=False)
+            res = dl.gradient_descent(X, y, W0, lr, 300, head=head, stop_at_convergence=False,
+                                      on_divergence="flag")
             if res.diverged:
                 assert sw.diverged[i, r]
             else:
@@ -345,33 +357,33 @@ def test_bad_input_errors(data):
     Xs[:, 1] = Xs[:, 0]
     with pytest.raises(ValueError, match="singular"):
         dl.sharpness_lower_bound(Xs, y, 3)
-    with pytest.raises(ValueError, match="depth"):
+    with pytest.raises(ValueError, match="n_layers"):
         dl.sharpness_lower_bound(X, y, 0)
-    with pytest.raises(TypeError, match="depth"):
+    with pytest.raises(TypeError, match="n_layers"):
         dl.gaussian_init(5, 2.5, 0.1)
     with pytest.raises(ValueError, match="shape mismatch"):
-        dl.sharpness(W, X[:, :4], y)
+        dl.sharpness(X[:, :4], y, W)
     with pytest.raises(ValueError, match="shape mismatch"):
-        dl.sharpness([W[0], W[1][:, :3], W[2]], X, y)
+        dl.sharpness(X, y, [W[0], W[1][:, :3], W[2]])
     with pytest.raises(ValueError, match="one row"):
-        dl.risk(W[:2], X, y)
+        dl.risk(X, y, W[:2])
     with pytest.raises(ValueError, match="head must have shape"):
-        dl.risk(W[:2], X, y, head=np.ones((1, 3)))
+        dl.risk(X, y, W[:2], head=np.ones((1, 3)))
     with pytest.raises(ValueError, match="shape mismatch"):
-        dl.risk(W, X, y[:10])
+        dl.risk(X, y[:10], W)
     with pytest.raises(TypeError, match="list"):
-        dl.risk(np.ones((1, 5)), X, y)
+        dl.risk(X, y, np.ones((1, 5)))
     with pytest.raises(ValueError, match="directions"):
-        dl.hessian_vector_product(W, W[:2], X, y)
+        dl.hessian_vector_product(X, y, W, W[:2])
     with pytest.raises(ValueError, match="method"):
-        dl.sharpness(W, X, y, method="power")
-    with pytest.raises(ValueError, match="learning_rate"):
+        dl.sharpness(X, y, W, method="power")
+    with pytest.raises(ValueError, match="step"):
         dl.gradient_descent(X, y, W, -0.1)
     with pytest.raises(ValueError, match="non-zero"):
         dl.balanced_rank_one(np.zeros(3), 2)
     with pytest.raises(ValueError, match="NaN"):
-        dl.risk([np.full((1, 5), np.nan)], X, y)
-    with pytest.raises(ValueError, match="learning_rates"):
-        dl.learning_rate_sweep(X, y, 3, [0.1, -1.0])
+        dl.risk(X, y, [np.full((1, 5), np.nan)])
+    with pytest.raises(ValueError, match="steps"):
+        dl.step_sweep(X, y, 3, [0.1, -1.0])
     with pytest.raises(ValueError, match="w\\* = 0"):
         dl.regression_constants(np.eye(2), np.zeros(2))

@@ -32,6 +32,7 @@ from implicit_bias.diagonal import (
     potential,
     potential_gradient,
 )
+from implicit_bias.examples import gaussian_instance as library_instance
 from implicit_bias.exceptions import ConvergenceWarning, DivergenceError, NotConvergedError
 from scipy.integrate import quad, solve_ivp
 from scipy.optimize import minimize
@@ -556,9 +557,9 @@ def test_inconsistent_or_rank_deficient_systems(func):
 def test_newton_non_convergence_is_raised():
     A, y, _ = gaussian_instance(5, 12, 2, seed=18)
     with pytest.raises(NotConvergedError, match="did not converge"):
-        flow_limit(A, y, 3, 1e-6, maxiter=1)
+        flow_limit(A, y, 3, 1e-6, max_iter=1)
     with pytest.raises(NotConvergedError, match="did not converge"):
-        flow_limit(A, y, 2, 1e-12, digits=20, maxiter=1)
+        flow_limit(A, y, 2, 1e-12, digits=20, max_iter=1)
 
 
 def test_other_bad_arguments():
@@ -613,7 +614,7 @@ def test_flow_limit_never_reports_an_overflow_as_converged():
     A = np.array([[1.0, 0.5]])
     y = np.array([1e5])
     with pytest.raises(NotConvergedError, match="digits="):
-        flow_limit(A, y, 2, 1e-300, maxiter=3)
+        flow_limit(A, y, 2, 1e-300, max_iter=3)
 
 
 def test_flow_limit_reports_an_unusable_float64_floor_as_not_converged():
@@ -625,3 +626,20 @@ def test_flow_limit_reports_an_unusable_float64_floor_as_not_converged():
     assert not res.converged and res.primal_residual > 1e-6 and "not converged" in res.message
     good = flow_limit(A, y, 4, 1e-16)  # floor ~1e-8: accepted, and said to be the floor
     assert good.converged and good.primal_residual <= 1e-6
+
+
+def test_flow_limit_survives_an_overflowing_continuation_step():
+    """Regression: on this m = 60 instance the continuation's predictor from alpha = 1e-16 to
+    1e-20 overflowed the link (|A^T lam| ~ 966); the infinite float64 rounding floor passed
+    for convergence and flow_limit raised "the limit overflowed", though the limit is finite
+    (flow_limit(..., digits=30) agrees with the float64 answer below to 2e-12)."""
+    inst = library_instance(60, 100, 5, rng=8568954675747673726)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning escapes either
+        res = flow_limit(inst.A, inst.y, 2, 1e-20)
+    assert res.converged and np.all(np.isfinite(res.x))
+    # independent check: at alpha = 1e-20 (D = 2, varrho ~ 0.22 here) the limit is the
+    # basis-pursuit solution up to ~ alpha^(1 - varrho) ~ 1e-15 times a moderate constant;
+    # the textbook LP gives that solution, 1e-8 leaves a wide margin
+    x_l1 = basis_pursuit(inst.A, inst.y)
+    assert np.max(np.abs(res.x - x_l1)) < 1e-8

@@ -26,9 +26,9 @@ def test_doctests():
 # gaussian_instance
 # ----------------------------------------------------------------------------------------------
 def test_gaussian_instance_shapes_and_seed():
-    a = gaussian_instance(30, 80, 5, seed=3)
-    b = gaussian_instance(30, 80, 5, seed=3)
-    c = gaussian_instance(30, 80, 5, seed=4)
+    a = gaussian_instance(30, 80, 5, rng=3)
+    b = gaussian_instance(30, 80, 5, rng=3)
+    c = gaussian_instance(30, 80, 5, rng=4)
     assert a.A.shape == (30, 80) and a.y.shape == (30,) and a.x_star.shape == (80,)
     np.testing.assert_array_equal(a.A, b.A)
     np.testing.assert_array_equal(a.x_star, b.x_star)
@@ -42,25 +42,25 @@ def test_gaussian_instance_shapes_and_seed():
 
 
 def test_gaussian_instance_normalization():
-    inst = gaussian_instance(400, 300, 3, seed=0)
+    inst = gaussian_instance(400, 300, 3, rng=0)
     # entries N(0, 1/m): column norms^2 have mean 1 and sd sqrt(2/m) ~ 0.07
     col = np.sum(inst.A**2, axis=0)
     assert abs(col.mean() - 1) < 0.02
-    raw = gaussian_instance(400, 300, 3, seed=0, normalize=False)
+    raw = gaussian_instance(400, 300, 3, rng=0, normalize=False)
     np.testing.assert_allclose(raw.A / math.sqrt(400), inst.A)
 
 
 def test_gaussian_instance_options():
-    pos = gaussian_instance(10, 20, 6, seed=1, signs="positive", magnitudes="ones")
+    pos = gaussian_instance(10, 20, 6, rng=1, signs="positive", magnitudes="ones")
     np.testing.assert_array_equal(pos.x_star[pos.support], np.ones(6))
-    g = gaussian_instance(10, 20, 6, seed=1, magnitudes="gaussian")
+    g = gaussian_instance(10, 20, 6, rng=1, magnitudes="gaussian")
     assert g.support.size == 6
-    z = gaussian_instance(10, 20, 0, seed=1)
+    z = gaussian_instance(10, 20, 0, rng=1)
     assert not np.any(z.y)
 
 
 def test_gaussian_instance_exact_data():
-    inst = gaussian_instance(40, 100, 6, seed=5, exact=True)
+    inst = gaussian_instance(40, 100, 6, rng=5, exact=True)
     for i in range(40):
         exact = sum(Fraction(float(inst.A[i, j])) * Fraction(float(inst.x_star[j]))
                     for j in inst.support)

@@ -12,13 +12,14 @@ from conftest import coordinate_ranges_are_points
 from implicit_bias.examples import gaussian_instance, nonunique_example, one_by_two
 from implicit_bias.exceptions import NotConvergedError
 from implicit_bias.l1 import (
-    DEFAULT_SOLVER,
+    DEFAULT_METHOD,
     basis_pursuit,
     is_unique,
     nsp_constant,
     nsp_constant_order,
     solution_on_support,
     varrho,
+    varrho_certificate,
 )
 
 
@@ -43,10 +44,10 @@ INSTANCES = [(20, 50, 3, 0), (20, 50, 9, 1), (15, 40, 8, 2), (30, 60, 4, 3)]
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("m, N, s, seed", INSTANCES)
 def test_basis_pursuit_solvers_agree(m, N, s, seed):
-    inst = gaussian_instance(m, N, s, seed=seed)
-    a = basis_pursuit(inst.A, inst.y, solver="linprog")
-    b = basis_pursuit(inst.A, inst.y, solver="clarabel")
-    c = basis_pursuit(inst.A, inst.y, solver="highs")
+    inst = gaussian_instance(m, N, s, rng=seed)
+    a = basis_pursuit(inst.A, inst.y, method="linprog")
+    b = basis_pursuit(inst.A, inst.y, method="clarabel")
+    c = basis_pursuit(inst.A, inst.y, method="highs")
     assert a.unique and b.unique and c.unique
     np.testing.assert_allclose(a.x, b.x, atol=1e-7)
     np.testing.assert_allclose(a.x, c.x, atol=1e-7)
@@ -59,7 +60,7 @@ def test_basis_pursuit_solvers_agree(m, N, s, seed):
 
 def test_basis_pursuit_optimality_against_kernel_directions():
     """No feasible direction in ker A decreases the l1 norm (independent of any solver)."""
-    inst = gaussian_instance(15, 40, 8, seed=2)  # recovery fails: x_l1 != x_star
+    inst = gaussian_instance(15, 40, 8, rng=2)  # recovery fails: x_l1 != x_star
     res = basis_pursuit(inst.A, inst.y)
     assert np.abs(res.x - inst.x_star).max() > 1e-3
     assert res.objective < np.abs(inst.x_star).sum()
@@ -72,16 +73,16 @@ def test_basis_pursuit_optimality_against_kernel_directions():
 
 
 def test_basis_pursuit_recovers_sparse_vector_and_support():
-    inst = gaussian_instance(40, 100, 5, seed=7)
+    inst = gaussian_instance(40, 100, 5, rng=7)
     res = basis_pursuit(inst.A, inst.y)
     np.testing.assert_allclose(res.x, inst.x_star, atol=1e-12)
     np.testing.assert_array_equal(res.support, inst.support)
     np.testing.assert_array_equal(res.signs, np.sign(inst.x_star[inst.support]))
-    assert res.solver == DEFAULT_SOLVER and res.status == "optimal" and res.unique
+    assert res.method == DEFAULT_METHOD and res.status == "optimal" and res.unique
 
 
 def test_basis_pursuit_rank_deficient_but_consistent():
-    inst = gaussian_instance(10, 30, 2, seed=4)
+    inst = gaussian_instance(10, 30, 2, rng=4)
     A = np.vstack([inst.A, inst.A[:2] + inst.A[2:4]])  # dependent rows
     y = A @ inst.x_star
     res = basis_pursuit(A, y)
@@ -92,8 +93,8 @@ def test_basis_pursuit_rank_deficient_but_consistent():
 def test_basis_pursuit_zero_data_and_unpolished():
     res = basis_pursuit(np.eye(2, 4), np.zeros(2))
     assert not np.any(res.x) and res.support.size == 0 and res.objective == 0
-    inst = gaussian_instance(20, 50, 3, seed=0)
-    raw = basis_pursuit(inst.A, inst.y, solver="clarabel", polish=False)
+    inst = gaussian_instance(20, 50, 3, rng=0)
+    raw = basis_pursuit(inst.A, inst.y, method="clarabel", polish=False)
     assert np.abs(raw.x - inst.x_star).max() < 1e-6
     np.testing.assert_array_equal(raw.support, inst.support)
 
@@ -103,9 +104,9 @@ def test_basis_pursuit_bad_input(monkeypatch):
     with pytest.raises(ValueError, match="inconsistent"):
         basis_pursuit(A, [1.0, 0.0])
     with pytest.raises(ValueError, match="unknown"):
-        basis_pursuit(np.eye(2, 3), [1.0, 1.0], solver="gurobi-ish")
+        basis_pursuit(np.eye(2, 3), [1.0, 1.0], method="gurobi-ish")
     with pytest.raises(TypeError):
-        basis_pursuit(np.eye(2, 3), [1.0, 1.0], solver=3)
+        basis_pursuit(np.eye(2, 3), [1.0, 1.0], method=3)
     with pytest.raises(ValueError, match="shape mismatch"):
         basis_pursuit(np.eye(2, 3), [1.0, 1.0, 1.0])
     with pytest.raises(ValueError):
@@ -116,7 +117,7 @@ def test_basis_pursuit_bad_input(monkeypatch):
 
     monkeypatch.setattr(cvxpy, "installed_solvers", lambda: ["SCS"])
     with pytest.raises(ValueError, match="not installed"):
-        basis_pursuit(np.eye(2, 3), [1.0, 1.0], solver="clarabel")
+        basis_pursuit(np.eye(2, 3), [1.0, 1.0], method="clarabel")
 
 
 def test_basis_pursuit_failed_solve_is_raised(monkeypatch):
@@ -142,7 +143,7 @@ def test_basis_pursuit_wrong_certificate_is_caught(monkeypatch):
 
     monkeypatch.setattr(scipy.optimize, "linprog", flipped)
     with pytest.raises(NotConvergedError, match="certificate"):
-        inst = gaussian_instance(20, 50, 3, seed=0)
+        inst = gaussian_instance(20, 50, 3, rng=0)
         basis_pursuit(inst.A, inst.y)
 
 
@@ -151,10 +152,10 @@ def test_basis_pursuit_wrong_certificate_is_caught(monkeypatch):
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("m, N, s, seed", INSTANCES + [(40, 100, 4, 2), (10, 30, 4, 5)])
 def test_varrho_primal_equals_nullspace_dual(m, N, s, seed):
-    inst = gaussian_instance(m, N, s, seed=seed)
+    inst = gaussian_instance(m, N, s, rng=seed)
     A = inst.A
     x = basis_pursuit(A, inst.y).x
-    r = varrho(A, x, full_output=True)
+    r = varrho_certificate(A, x)
     assert r.value == pytest.approx(r.dual_value, abs=1e-8)
     assert 0 <= r.value < 1 and r.is_unique
     S, comp = r.support, np.setdiff1d(np.arange(N), r.support)
@@ -185,7 +186,7 @@ def test_varrho_one_by_two_and_nonunique():
     ex = nonunique_example()
     for t in ex.t_range:
         x = ex.point(t)
-        r = varrho(ex.A, x, full_output=True)
+        r = varrho_certificate(ex.A, x)
         assert r.value == pytest.approx(1.0, abs=1e-12) and not r.is_unique
     assert not is_unique(ex.A, ex.point(0.0))  # interior point: A_S not injective
 
@@ -196,7 +197,7 @@ def test_uniqueness_matches_independent_check():
     cases.append((ex.A, ex.y))
     c = one_by_two(0.5)
     cases.append((c.A, c.y))
-    inst = gaussian_instance(5, 10, 2, seed=3)
+    inst = gaussian_instance(5, 10, 2, rng=3)
     cases.append((inst.A, inst.y))
     # duplicated column: mass can be split between the twins -> not unique
     B = np.hstack([inst.A, inst.A[:, inst.support[:1]]])
@@ -208,7 +209,7 @@ def test_uniqueness_matches_independent_check():
 
 
 def test_varrho_bad_input():
-    inst = gaussian_instance(20, 50, 3, seed=0)
+    inst = gaussian_instance(20, 50, 3, rng=0)
     with pytest.raises(ValueError, match="not a basis-pursuit solution"):
         varrho(inst.A, inst.x_star + 0.1 * np.ones(50))
     with pytest.raises(ValueError, match="empty support"):
@@ -217,7 +218,7 @@ def test_varrho_bad_input():
         varrho(inst.A, np.ones(3))
     with pytest.raises(ValueError, match="not a basis-pursuit solution"):
         # x_star of a failed-recovery instance
-        bad = gaussian_instance(15, 40, 8, seed=2)
+        bad = gaussian_instance(15, 40, 8, rng=2)
         varrho(bad.A, bad.x_star)
 
 
@@ -237,7 +238,7 @@ def test_nsp_constant_one_dimensional_kernel_closed_form():
 
 
 def test_nsp_constant_exact_vs_estimate_and_sampling():
-    inst = gaussian_instance(12, 30, 4, seed=1)
+    inst = gaussian_instance(12, 30, 4, rng=1)
     S = inst.support
     exact = nsp_constant(inst.A, S)
     est = nsp_constant(inst.A, S, method="estimate", n_starts=10)
@@ -254,7 +255,7 @@ def test_nsp_constant_exact_vs_estimate_and_sampling():
 
 
 def test_nsp_constant_order_small():
-    inst = gaussian_instance(6, 9, 1, seed=0)
+    inst = gaussian_instance(6, 9, 1, rng=0)
     rho2 = nsp_constant_order(inst.A, 2)
     assert rho2 == pytest.approx(max(nsp_constant(inst.A, list(S))
                                      for S in itertools.combinations(range(9), 2)))
@@ -262,7 +263,7 @@ def test_nsp_constant_order_small():
 
 
 def test_nsp_bad_input():
-    A = gaussian_instance(10, 40, 1, seed=0).A
+    A = gaussian_instance(10, 40, 1, rng=0).A
     with pytest.raises(ValueError, match="empty"):
         nsp_constant(A, [])
     with pytest.raises(ValueError, match="lie in"):
@@ -280,7 +281,7 @@ def test_nsp_bad_input():
 # solution_on_support
 # ----------------------------------------------------------------------------------------------
 def test_solution_on_support_float_and_mp():
-    inst = gaussian_instance(12, 30, 3, seed=0, exact=True)
+    inst = gaussian_instance(12, 30, 3, rng=0, exact=True)
     x = solution_on_support(inst.A, inst.y, inst.support)
     np.testing.assert_allclose(x, inst.x_star, atol=1e-14)
     xm = solution_on_support(inst.A, inst.y, inst.support, digits=40)
@@ -298,7 +299,7 @@ def test_solution_on_support_float_and_mp():
 
 
 def test_solution_on_support_bad_input():
-    inst = gaussian_instance(12, 30, 3, seed=0)
+    inst = gaussian_instance(12, 30, 3, rng=0)
     with pytest.raises(ValueError, match="range"):
         solution_on_support(inst.A, inst.y, inst.support[:2])
     with pytest.raises(ValueError, match="injective"):
@@ -310,7 +311,7 @@ def test_solution_on_support_bad_input():
 @pytest.mark.parametrize("m, N, s, seed", INSTANCES)
 def test_varrho_reduced_lps_match_full_formulations(m, N, s, seed):
     """The eliminated (fast) LPs against the textbook formulations with all variables."""
-    inst = gaussian_instance(m, N, s, seed=seed)
+    inst = gaussian_instance(m, N, s, rng=seed)
     x = basis_pursuit(inst.A, inst.y, check_unique=False).x
     S = np.flatnonzero(x)
     sig = np.sign(x[S])

@@ -179,7 +179,7 @@ def _independent_bp(A, y):
 
 @pytest.mark.parametrize("m, expect", [(8, False), (30, True)])
 def test_recovery_trial_bp_matches_an_independent_lp(m, expect):
-    out = recovery_trial(m, 40, 3, "bp", seed=4)
+    out = recovery_trial(m, 40, 3, "bp", rng=4)
     inst = gaussian_instance(m, 40, 3, 4)
     x = _independent_bp(inst.A, inst.y)
     err = np.linalg.norm(x - inst.x_star) / np.linalg.norm(inst.x_star)
@@ -188,18 +188,18 @@ def test_recovery_trial_bp_matches_an_independent_lp(m, expect):
 
 
 def test_recovery_trial_flow_and_gd_agree_with_bp_when_alpha_is_small():
-    bp = recovery_trial(24, 40, 2, "bp", seed=1)
-    flow = recovery_trial(24, 40, 2, "flow", depth=3, alpha=1e-8, seed=1)
+    bp = recovery_trial(24, 40, 2, "bp", rng=1)
+    flow = recovery_trial(24, 40, 2, "flow", depth=3, alpha=1e-8, rng=1)
     assert bp["success"] and flow["success"] and flow["rel_error"] < 1e-5
-    gd = recovery_trial(24, 40, 2, "gd", depth=2, alpha=1e-3, seed=1, step=0.05,
+    gd = recovery_trial(24, 40, 2, "gd", depth=2, alpha=1e-3, rng=1, step=0.05,
                         max_iter=5000)
-    flow2 = recovery_trial(24, 40, 2, "flow", depth=2, alpha=1e-3, seed=1)
+    flow2 = recovery_trial(24, 40, 2, "flow", depth=2, alpha=1e-3, rng=1)
     assert gd["rel_error"] == pytest.approx(flow2["rel_error"], rel=0.2)
     assert 0 < gd["n_iter"] <= 5000 and isinstance(gd["converged"], bool)
 
 
 def test_gd_versus_flow_is_the_two_trials_on_one_instance():
-    out = gd_versus_flow(24, 40, 2, depth=2, alpha=1e-3, seed=1, step=0.05, max_iter=5000)
+    out = gd_versus_flow(24, 40, 2, depth=2, alpha=1e-3, rng=1, step=0.05, max_iter=5000)
     gd = recovery_trial(24, 40, 2, "gd", 2, 1e-3, 1, step=0.05, max_iter=5000)
     flow = recovery_trial(24, 40, 2, "flow", 2, 1e-3, 1)
     assert out == {"gd_error": gd["rel_error"], "gd_success": gd["success"],
@@ -223,9 +223,9 @@ def test_recovery_trial_bad_input_and_phase_trial_sparsity():
         recovery_trial(10, 20, 21, "bp")
     with pytest.raises(ValueError, match="tol"):
         recovery_trial(10, 20, 2, "bp", tol=-1.0)
-    out = phase_trial(20, 0.26, 40, "bp", seed=0)
+    out = phase_trial(20, 0.26, 40, "bp", rng=0)
     assert out["s"] == 5 and out["ratio"] == 0.25
-    assert phase_trial(4, 0.1, 40, "bp", seed=0)["s"] == 1
+    assert phase_trial(4, 0.1, 40, "bp", rng=0)["s"] == 1
 
 
 def test_recovery_configs_full_is_a_refinement_of_default():
@@ -317,7 +317,7 @@ def test_statistical_dimension_locates_the_phase_transition():
     for m in (round(delta) - 8, round(delta) + 8):
         ok = 0
         for trial in range(30):
-            inst = gaussian_instance(m, N, s, seed=1000 * m + trial)
+            inst = gaussian_instance(m, N, s, rng=1000 * m + trial)
             x = basis_pursuit(inst.A, inst.y, check_unique=False).x
             ok += np.abs(x - inst.x_star).max() < 1e-6
         rates.append(ok / 30)

@@ -25,15 +25,15 @@ from implicit_bias.sweeps import (
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-def noisy_product(a, b, seed):
+def noisy_product(a, b, rng):
     """A module-level trial: a deterministic part and a seeded random part."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(rng)
     return {"prod": a * b, "noise": float(rng.standard_normal()), "draws": rng.integers(0, 9, 3)}
 
 
-def fails_on_three(a, seed):
+def fails_on_three(a, rng):
     if a == 3:
-        raise ArithmeticError(f"a is three (seed {seed})")
+        raise ArithmeticError(f"a is three (seed {rng})")
     return {"double": 2 * a}
 
 
@@ -127,8 +127,8 @@ def test_interactively_defined_function_runs_on_loky_workers():
         OFFSET = 100.0
         def helper(x):
             return x + OFFSET
-        def trial(a, seed):
-            return {"v": helper(a) + np.random.default_rng(seed).random()}
+        def trial(a, rng):
+            return {"v": helper(a) + np.random.default_rng(rng).random()}
         t2 = run_sweep(trial, {"a": [1, 2, 3]}, 4, n_jobs=2, progress=False)
         t1 = run_sweep(trial, {"a": [1, 2, 3]}, 4, n_jobs=1, progress=False)
         assert t2.equals(t1) and t2.v.min() > 100
@@ -149,6 +149,7 @@ def test_interactively_defined_function_runs_on_loky_workers():
     ({"a": 3}, TypeError, "wrap a single value"),
     ({"a": "abc"}, TypeError, "list of values"),
     ({"seed": [1]}, ValueError, "reserved"),
+    ({"rng": [1]}, ValueError, "reserved"),
     ({"trial": [1]}, ValueError, "reserved"),
     ({"not valid": [1]}, ValueError, "identifier"),
     ([("a", [1])], TypeError, "dict"),
@@ -180,7 +181,7 @@ def test_non_callable():
 def test_non_picklable_function_is_reported_before_running():
     lock = threading.Lock()
 
-    def locked(a, b, seed):
+    def locked(a, b, rng):
         with lock:
             return {"v": a}
 
@@ -221,9 +222,9 @@ def test_on_error_record_returns_the_table_with_a_warning():
 
 def test_func_must_return_a_dict():
     with pytest.raises(SweepError, match="must return a dict"):
-        run_sweep(lambda a, seed: a, {"a": [1]}, 1, n_jobs=1, progress=False)
+        run_sweep(lambda a, rng: a, {"a": [1]}, 1, n_jobs=1, progress=False)
     with pytest.raises(SweepError, match="clash"):
-        run_sweep(lambda a, seed: {"a": a}, {"a": [1]}, 1, n_jobs=1, progress=False)
+        run_sweep(lambda a, rng: {"a": a}, {"a": [1]}, 1, n_jobs=1, progress=False)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -232,9 +233,9 @@ def test_func_must_return_a_dict():
 CALLS = []
 
 
-def counted(a, seed):
+def counted(a, rng):
     CALLS.append(a)
-    return {"v": a + np.random.default_rng(seed).random()}
+    return {"v": a + np.random.default_rng(rng).random()}
 
 
 def test_cache_reuses_finished_cells(tmp_path):
@@ -315,13 +316,13 @@ def test_cache_is_invalidated_by_a_change_of_an_interactive_function(tmp_path):
     script = textwrap.dedent(f"""
         from implicit_bias.sweeps import run_sweep
         SCALE = 1.0
-        def trial(a, seed):
+        def trial(a, rng):
             return {{"v": SCALE * a}}
         t1 = run_sweep(trial, {{"a": [1]}}, 2, n_jobs=1, progress=False, cache={str(tmp_path)!r})
         t1b = run_sweep(trial, {{"a": [1]}}, 2, n_jobs=1, progress=False, cache={str(tmp_path)!r})
         SCALE = 3.0
         t2 = run_sweep(trial, {{"a": [1]}}, 2, n_jobs=1, progress=False, cache={str(tmp_path)!r})
-        def trial(a, seed):
+        def trial(a, rng):
             return {{"v": SCALE * a + 1}}
         t3 = run_sweep(trial, {{"a": [1]}}, 2, n_jobs=1, progress=False, cache={str(tmp_path)!r})
         print(t1b.attrs["sweep"]["n_cached"], list(t1.v), list(t2.v), list(t3.v))

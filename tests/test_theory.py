@@ -15,6 +15,7 @@ from implicit_bias.examples import gaussian_instance, nonunique_example, one_by_
 from implicit_bias.l1 import basis_pursuit, solution_on_support, varrho
 from implicit_bias.theory import (
     error_constant,
+    error_constant_certificate,
     fit_loglog_slope,
     l1_distance,
     l1_gap_bound,
@@ -33,7 +34,7 @@ def test_doctests():
 # ----------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [0, 1, 3])
 def test_depth2_slope_matches_one_minus_varrho(seed):
-    inst = gaussian_instance(40, 100, 4, seed=seed)
+    inst = gaussian_instance(40, 100, 4, rng=seed)
     A, y = inst.A, inst.y
     x_l1 = basis_pursuit(A, y).x
     alphas = np.logspace(-12, -6, 7)
@@ -50,7 +51,7 @@ def test_depth2_slope_matches_one_minus_varrho(seed):
 
 def test_depth2_slope_in_extended_precision():
     """Far below float64 (alpha down to 1e-60, exact data): slope -> 1 - varrho."""
-    inst = gaussian_instance(6, 12, 2, seed=0, exact=True)
+    inst = gaussian_instance(6, 12, 2, rng=0, exact=True)
     A, y = inst.A, inst.y
     ref = solution_on_support(A, y, inst.support, digits=30)
     alphas = [1e-40, 1e-50, 1e-60]
@@ -87,9 +88,9 @@ def test_error_constant_one_by_two_closed_form(c, depth):
 
 @pytest.mark.parametrize("depth, alpha", [(3, 1e-9), (4, 1e-8), (5, 1e-8)])
 def test_error_constant_matches_flow_limit(depth, alpha):
-    inst = gaussian_instance(40, 100, 4, seed=2)
+    inst = gaussian_instance(40, 100, 4, rng=2)
     A, y = inst.A, inst.y
-    res = error_constant(A, y, depth, full_output=True)
+    res = error_constant_certificate(A, y, depth)
     x_l1 = basis_pursuit(A, y).x
     x = flow_limit(A, y, depth, alpha).x
     assert l1_distance(x, x_l1) / alpha == pytest.approx(res.value, rel=0.01)
@@ -105,7 +106,7 @@ def test_error_constant_matches_flow_limit(depth, alpha):
 @pytest.mark.parametrize("depth", [3, 4])
 def test_error_constant_extended_precision(depth):
     """Exact data, alpha = 1e-16 with 30 digits: err / alpha matches to 1e-4."""
-    inst = gaussian_instance(6, 12, 2, seed=0, exact=True)
+    inst = gaussian_instance(6, 12, 2, rng=0, exact=True)
     A, y = inst.A, inst.y
     ref = solution_on_support(A, y, inst.support, digits=30)
     alpha = 1e-16
@@ -115,10 +116,10 @@ def test_error_constant_extended_precision(depth):
 
 def test_error_constant_certificate_is_optimal():
     """KKT of min sum H_D(a_j^T lam) s.t. A_S^T lam = sigma, and comparison with SLSQP."""
-    inst = gaussian_instance(12, 30, 3, seed=4)
+    inst = gaussian_instance(12, 30, 3, rng=4)
     A, y = inst.A, inst.y
     depth = 3
-    res = error_constant(A, y, depth, full_output=True)
+    res = error_constant_certificate(A, y, depth)
     S = res.support
     comp = np.setdiff1d(np.arange(30), S)
     sigma = np.sign(inst.x_star[S])
@@ -192,7 +193,7 @@ def test_selected_minimizer_nonunique_example(depth):
 
 
 def test_selected_minimizer_duplicated_column_splits_equally():
-    inst = gaussian_instance(20, 40, 3, seed=6)
+    inst = gaussian_instance(20, 40, 3, rng=6)
     j = inst.support[0]
     A = np.hstack([inst.A, inst.A[:, [j]]])
     y = inst.y
@@ -206,7 +207,7 @@ def test_selected_minimizer_duplicated_column_splits_equally():
 
 
 def test_selected_minimizer_unique_case_is_basis_pursuit():
-    inst = gaussian_instance(20, 50, 3, seed=0)
+    inst = gaussian_instance(20, 50, 3, rng=0)
     np.testing.assert_allclose(selected_minimizer(inst.A, inst.y, 3), inst.x_star, atol=1e-12)
 
 
@@ -235,7 +236,7 @@ def test_potential_sandwich_inequalities():
 
 @pytest.mark.parametrize("seed", [0, 1])
 def test_l1_gap_bound_holds(seed):
-    inst = gaussian_instance(20, 50, 3, seed=seed)
+    inst = gaussian_instance(20, 50, 3, rng=seed)
     A, y = inst.A, inst.y
     B = basis_pursuit(A, y).objective
     for depth in (2, 3, 4):
@@ -253,7 +254,7 @@ def test_l1_gap_bound_holds_nonunique():
 
 
 def test_l1_gap_bound_rates():
-    inst = gaussian_instance(20, 50, 3, seed=0)
+    inst = gaussian_instance(20, 50, 3, rng=0)
     A, y = inst.A, inst.y
     for depth in (3, 4):
         b1, b2 = l1_gap_bound(A, y, depth, 1e-12), l1_gap_bound(A, y, depth, 1e-16)

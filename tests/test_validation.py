@@ -10,6 +10,7 @@ from implicit_bias._validation import (
     check_matrix,
     check_pair,
     check_positive,
+    check_random_state,
     check_system,
     check_vector,
     pow2_scale,
@@ -143,3 +144,18 @@ def test_check_pair_and_bool():
     for bad in ("no", 1, None):
         with pytest.raises(TypeError, match="polish must be True or False"):
             check_bool(bad, "polish")
+
+
+def test_check_random_state():
+    # an int k gives the draws of numpy.random.default_rng(k) (the old seed=k arguments)
+    assert check_random_state(7).random() == np.random.default_rng(7).random()
+    assert check_random_state(np.int64(7)).random() == np.random.default_rng(7).random()
+    gen = np.random.default_rng(1)
+    assert check_random_state(gen) is gen
+    assert isinstance(check_random_state(None), np.random.Generator)
+    assert check_random_state(None).random() != check_random_state(None).random()
+    with pytest.raises(ValueError, match="rng must be a non-negative"):
+        check_random_state(-1)
+    for bad in (True, 0.5, "0", [0], np.random.RandomState(0)):
+        with pytest.raises(TypeError, match="my_rng must be None"):
+            check_random_state(bad, "my_rng")

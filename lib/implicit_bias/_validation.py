@@ -22,6 +22,7 @@ __all__ = [
     "check_int",
     "check_bool",
     "check_pair",
+    "check_random_state",
 ]
 
 
@@ -222,3 +223,24 @@ def check_bool(value, name: str) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"{name} must be True or False, got {value!r} ({type(value).__name__}).")
+
+
+def check_random_state(rng, name: str = "rng") -> np.random.Generator:
+    """A ``numpy.random.Generator`` from None, a non-negative int seed or a Generator.
+
+    As scikit-learn's ``check_random_state``: None gives fresh entropy, an int ``k`` gives
+    ``numpy.random.default_rng(k)`` (so an int reproduces the draws of the old ``seed=k``
+    arguments), a Generator is returned as it is (draws advance its state). Anything else
+    (booleans, floats, strings, legacy ``RandomState``) raises ``TypeError`` naming ``name``;
+    a negative int raises ``ValueError``.
+    """
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"{name} must be a non-negative int seed, got {rng}.")
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"{name} must be None, a non-negative int seed or a numpy.random.Generator, "
+                    f"got {rng!r} ({type(rng).__name__}).")

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,16 +61,17 @@ from ._validation import (
     check_int,
     check_matrix,
     check_positive,
+    check_random_state,
     check_vector,
 )
-from .exceptions import DivergenceError, NotConvergedError
+from .exceptions import ConvergenceWarning, DivergenceError, NotConvergedError
 
 __all__ = [
     "RegressionConstants",
     "regression_data",
     "regression_constants",
     "sharpness_lower_bound",
-    "critical_learning_rate",
+    "critical_step",
     "gaussian_init",
     "residual_init",
     "balanced_rank_one",
@@ -87,8 +89,8 @@ __all__ = [
     "TrainingResult",
     "gradient_descent",
     "gradient_flow",
-    "LearningRateSweep",
-    "learning_rate_sweep",
+    "StepSweep",
+    "step_sweep",
 ]
 
 #: Largest number of parameters for which :func:`sharpness` (``method="auto"``) forms the
@@ -223,7 +225,7 @@ def regression_data(n=50, d=5, noise=1.0, rng=None, *, normalize=True):
         raise TypeError(f"noise must be a real number >= 0, got {type(noise).__name__}.")
     if noise < 0 or not np.isfinite(noise):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
-    rng = _rng(0 if rng is None else rng)
+    rng = check_random_state(0 if rng is None else rng)
     X = rng.standard_normal((n, d))
     w = rng.standard_normal(d)
     y = X @ w + noise * rng.standard_normal(n)
@@ -232,7 +234,7 @@ def regression_data(n=50, d=5, noise=1.0, rng=None, *, normalize=True):
     return X, y
 
 
-def sharpness_lower_bound(X, y, depth):
+def sharpness_lower_bound(X, y, n_layers):
     """The lower bound :math:`S_{\\min} = 2La\\|w^\\star\\|^{2-2/L}` on the sharpness of minimizers.
 
     For the risk :math:`R(W) = \\|y - Xw_W\\|^2/n` of a depth-``L`` linear network (any
@@ -245,7 +247,7 @@ def sharpness_lower_bound(X, y, depth):
         Inputs (``n >= d``, :math:`X^\\top X` invertible).
     y : array_like, shape (n,)
         Targets.
-    depth : int
+    n_layers : int
         Number of trainable layers :math:`L \\ge 1`.
 
     Returns
@@ -255,24 +257,24 @@ def sharpness_lower_bound(X, y, depth):
     Raises
     ------
     ValueError
-        As :func:`regression_constants`, or if ``depth < 1``.
+        As :func:`regression_constants`, or if ``n_layers < 1``.
 
     Examples
     --------
-    >>> sharpness_lower_bound(np.eye(2), [1.0, 0.0], depth=3)
+    >>> sharpness_lower_bound(np.eye(2), [1.0, 0.0], n_layers=3)
     3.0
     """
-    depth = check_depth(depth, minimum=1)
+    n_layers = check_depth(n_layers, minimum=1, name="n_layers")
     c = regression_constants(X, y)
-    return 2.0 * depth * c.a * float(np.linalg.norm(c.w_star)) ** (2.0 - 2.0 / depth)
+    return 2.0 * n_layers * c.a * float(np.linalg.norm(c.w_star)) ** (2.0 - 2.0 / n_layers)
 
 
-def critical_learning_rate(X, y, depth):
-    """The learning rate :math:`2/S_{\\min}` above which no minimizer is stable for GD.
+def critical_step(X, y, n_layers):
+    """The step size :math:`2/S_{\\min}` above which no minimizer is stable for GD.
 
     Parameters
     ----------
-    X, y, depth
+    X, y, n_layers
         As in :func:`sharpness_lower_bound`.
 
     Returns
@@ -282,34 +284,23 @@ def critical_learning_rate(X, y, depth):
 
     Examples
     --------
-    >>> critical_learning_rate(np.eye(2), [1.0, 0.0], depth=4)
+    >>> critical_step(np.eye(2), [1.0, 0.0], n_layers=4)
     0.5
     """
-    return 2.0 / sharpness_lower_bound(X, y, depth)
+    return 2.0 / sharpness_lower_bound(X, y, n_layers)
 
 
 # ----------------------------------------------------------------------------------------------
 # initializations
 # ----------------------------------------------------------------------------------------------
-def _rng(rng):
-    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
-        if rng is not None and rng < 0:
-            raise ValueError(f"rng must be a non-negative int seed, got {rng}.")
-        return np.random.default_rng(rng)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    raise TypeError("rng must be None, a non-negative int seed or a numpy.random.Generator, "
-                    f"got {type(rng).__name__}.")
-
-
-def gaussian_init(d, depth, scale, width=None, rng=None):
+def gaussian_init(d, n_layers, scale, width=None, rng=None):
     """Small-scale Gaussian initialization: every entry i.i.d. :math:`\\mathcal N(0, s^2)`.
 
     Parameters
     ----------
     d : int
         Input dimension.
-    depth : int
+    n_layers : int
         Number of layers :math:`L \\ge 1`.
     scale : float
         Standard deviation :math:`s` of every entry.
@@ -322,7 +313,7 @@ def gaussian_init(d, depth, scale, width=None, rng=None):
     -------
     list of ndarray
         ``[W_1, ..., W_L]`` with shapes ``(width, d), (width, width), ..., (1, width)``
-        (``(1, d)`` when ``depth == 1``).
+        (``(1, d)`` when ``n_layers == 1``).
 
     Examples
     --------
@@ -330,22 +321,22 @@ def gaussian_init(d, depth, scale, width=None, rng=None):
     [(5, 5), (5, 5), (1, 5)]
     """
     d = check_int(d, "d", 1)
-    depth = check_depth(depth, minimum=1)
+    n_layers = check_depth(n_layers, minimum=1, name="n_layers")
     scale = check_positive(scale, "scale")
     width = d if width is None else check_int(width, "width", 1)
-    rng = _rng(rng)
-    dims = [d] + [width] * (depth - 1) + [1]
-    return [scale * rng.standard_normal((dims[k + 1], dims[k])) for k in range(depth)]
+    rng = check_random_state(rng)
+    dims = [d] + [width] * (n_layers - 1) + [1]
+    return [scale * rng.standard_normal((dims[k + 1], dims[k])) for k in range(n_layers)]
 
 
-def residual_init(d, depth, scale, rng=None):
+def residual_init(d, n_layers, scale, rng=None):
     """Residual initialization :math:`W_k = I_d + \\frac{s}{\\sqrt{Ld}}G_k` with a fixed unit head.
 
     Parameters
     ----------
     d : int
         Input dimension (all layers are ``d x d``).
-    depth : int
+    n_layers : int
         Number of trainable layers :math:`L \\ge 1`.
     scale : float
         :math:`s \\ge 0`; ``0`` gives exactly the identity.
@@ -366,19 +357,19 @@ def residual_init(d, depth, scale, rng=None):
     (True, 1.0)
     """
     d = check_int(d, "d", 1)
-    depth = check_depth(depth, minimum=1)
+    n_layers = check_depth(n_layers, minimum=1, name="n_layers")
     if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not scale >= 0 \
             or not np.isfinite(scale):
         raise ValueError(f"scale must be a finite number >= 0, got {scale!r}.")
-    rng = _rng(rng)
+    rng = check_random_state(rng)
     head = rng.standard_normal((1, d))
     head /= np.linalg.norm(head)
-    c = scale / math.sqrt(depth * d)
-    weights = [np.eye(d) + c * rng.standard_normal((d, d)) for _ in range(depth)]
+    c = scale / math.sqrt(n_layers * d)
+    weights = [np.eye(d) + c * rng.standard_normal((d, d)) for _ in range(n_layers)]
     return weights, head
 
 
-def balanced_rank_one(w, depth, width=None, directions=None):
+def balanced_rank_one(w, n_layers, width=None, directions=None):
     """The balanced rank-one network :math:`W_k = \\|w\\|^{1/L} v_{k+1}v_k^\\top` (product ``w``).
 
     :math:`v_1 = w/\\|w\\|`, :math:`v_{L+1} = 1` and :math:`v_2, \\dots, v_L` unit vectors of
@@ -391,12 +382,12 @@ def balanced_rank_one(w, depth, width=None, directions=None):
     ----------
     w : array_like, shape (d,)
         Target end-to-end vector (non-zero).
-    depth : int
+    n_layers : int
         Number of layers :math:`L \\ge 1`.
     width : int, optional
         Hidden width (default ``d``).
     directions : sequence of array_like, optional
-        ``depth - 1`` hidden unit directions :math:`v_2, \\dots, v_L` (normalized here).
+        ``n_layers - 1`` hidden unit directions :math:`v_2, \\dots, v_L` (normalized here).
 
     Returns
     -------
@@ -404,12 +395,12 @@ def balanced_rank_one(w, depth, width=None, directions=None):
 
     Examples
     --------
-    >>> weights = balanced_rank_one([3.0, 4.0], depth=3)
+    >>> weights = balanced_rank_one([3.0, 4.0], n_layers=3)
     >>> end_to_end(weights).round(12)
     array([3., 4.])
     """
     w = check_vector(w, name="w")
-    depth = check_depth(depth, minimum=1)
+    n_layers = check_depth(n_layers, minimum=1, name="n_layers")
     d = w.shape[0]
     width = d if width is None else check_int(width, "width", 1)
     nrm = float(np.linalg.norm(w))
@@ -417,14 +408,14 @@ def balanced_rank_one(w, depth, width=None, directions=None):
         raise ValueError("w must be non-zero (the rank-one factorization of 0 is not unique).")
     if directions is not None and (isinstance(directions, (str, bytes)) or not hasattr(
             directions, "__len__")):
-        raise TypeError("directions must be a sequence of depth - 1 vectors, got "
+        raise TypeError("directions must be a sequence of n_layers - 1 vectors, got "
                         f"{type(directions).__name__}.")
     if directions is None:
         e = np.zeros(width)
         e[0] = 1.0
-        directions = [e] * (depth - 1)
-    if len(directions) != depth - 1:
-        raise ValueError(f"directions must hold depth - 1 = {depth - 1} vectors, "
+        directions = [e] * (n_layers - 1)
+    if len(directions) != n_layers - 1:
+        raise ValueError(f"directions must hold n_layers - 1 = {n_layers - 1} vectors, "
                          f"got {len(directions)}.")
     vs = [w / nrm]
     for j, v in enumerate(directions):
@@ -433,11 +424,11 @@ def balanced_rank_one(w, depth, width=None, directions=None):
             raise ValueError(f"directions[{j}] is zero; pass non-zero vectors.")
         vs.append(v / np.linalg.norm(v))
     vs.append(np.ones(1))
-    c = nrm ** (1.0 / depth)
-    return [c * np.outer(vs[k + 1], vs[k]) for k in range(depth)]
+    c = nrm ** (1.0 / n_layers)
+    return [c * np.outer(vs[k + 1], vs[k]) for k in range(n_layers)]
 
 
-def balanced_rank_one_sharpness(X, y, depth):
+def balanced_rank_one_sharpness(X, y, n_layers):
     """Closed-form sharpness of the balanced rank-one minimizer (:func:`balanced_rank_one`).
 
     At that minimizer the Hessian is :math:`2J^\\top\\Sigma J` with
@@ -453,7 +444,7 @@ def balanced_rank_one_sharpness(X, y, depth):
 
     Parameters
     ----------
-    X, y, depth
+    X, y, n_layers
         As in :func:`sharpness_lower_bound`.
 
     Returns
@@ -462,17 +453,17 @@ def balanced_rank_one_sharpness(X, y, depth):
 
     Examples
     --------
-    >>> round(balanced_rank_one_sharpness(np.eye(2), [1.0, 0.0], depth=3), 12)  # Sigma = I/2
+    >>> round(balanced_rank_one_sharpness(np.eye(2), [1.0, 0.0], n_layers=3), 12)  # Sigma = I/2
     3.0
     """
-    depth = check_depth(depth, minimum=1)
+    n_layers = check_depth(n_layers, minimum=1, name="n_layers")
     c = regression_constants(X, y)
     nrm = float(np.linalg.norm(c.w_star))
     v1 = c.w_star / nrm
     evals, evecs = np.linalg.eigh(c.Sigma)
     root = (evecs * np.sqrt(evals)) @ evecs.T
-    M = root @ (np.eye(v1.size) + (depth - 1) * np.outer(v1, v1)) @ root
-    return 2.0 * nrm ** (2.0 - 2.0 / depth) * float(np.linalg.eigvalsh(M)[-1])
+    M = root @ (np.eye(v1.size) + (n_layers - 1) * np.outer(v1, v1)) @ root
+    return 2.0 * nrm ** (2.0 - 2.0 / n_layers) * float(np.linalg.eigvalsh(M)[-1])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -482,7 +473,7 @@ def _check_weights(weights, d=None, head=None, *, scalar_output=True):
     if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
         raise TypeError("weights must be a list [W_1, ..., W_L] of 2-D arrays.")
     if len(weights) < 1:
-        raise ValueError("weights is empty; a network needs depth >= 1 layer.")
+        raise ValueError("weights is empty; a network needs at least one layer.")
     Ws = [check_matrix(W, f"weights[{k}]") for k, W in enumerate(weights)]
     if d is not None and Ws[0].shape[1] != d:
         raise ValueError(f"shape mismatch: weights[0] (W_1) has {Ws[0].shape[1]} columns but "
@@ -583,15 +574,15 @@ def end_to_end(weights, head=None):
     return _forward(Ws, head)[2][0]
 
 
-def risk(weights, X, y, head=None):
+def risk(X, y, weights, head=None):
     """The risk :math:`R(W) = \\frac1n\\|y - Xw_W\\|^2` (mean squared error, no 1/2).
 
     Parameters
     ----------
-    weights : list of ndarray
-        ``[W_1, ..., W_L]``.
     X : array_like, shape (n, d)
     y : array_like, shape (n,)
+    weights : list of ndarray
+        ``[W_1, ..., W_L]``.
     head : array_like, shape (1, width), optional
 
     Returns
@@ -600,7 +591,7 @@ def risk(weights, X, y, head=None):
 
     Examples
     --------
-    >>> risk([np.array([[1.0, 0.0]])], np.eye(2), [1.0, 1.0])
+    >>> risk(np.eye(2), [1.0, 1.0], [np.array([[1.0, 0.0]])])
     0.5
     """
     X, y = _check_data(X, y, overdetermined=False)
@@ -609,12 +600,12 @@ def risk(weights, X, y, head=None):
     return float(r @ r) / X.shape[0]
 
 
-def risk_gradient(weights, X, y, head=None):
+def risk_gradient(X, y, weights, head=None):
     """Risk and its exact gradient with respect to every layer.
 
     Parameters
     ----------
-    weights, X, y, head
+    X, y, weights, head
         As in :func:`risk`.
 
     Returns
@@ -625,7 +616,7 @@ def risk_gradient(weights, X, y, head=None):
 
     Examples
     --------
-    >>> loss, grads = risk_gradient([np.array([[1.0, 0.0]])], np.eye(2), [1.0, 1.0])
+    >>> loss, grads = risk_gradient(np.eye(2), [1.0, 1.0], [np.array([[1.0, 0.0]])])
     >>> grads[0]
     array([[ 0., -1.]])
     """
@@ -637,17 +628,19 @@ def risk_gradient(weights, X, y, head=None):
     return float(r @ r) / X.shape[0], _grad_from(B, A, g, len(Ws))
 
 
-def hessian_vector_product(weights, directions, X, y, head=None):
+def hessian_vector_product(X, y, weights, directions, head=None):
     """Exact Hessian-vector product :math:`\\nabla^2R(W)[V]` (second derivative of the chain).
 
     Parameters
     ----------
+    X, y
+        As in :func:`risk`.
     weights : list of ndarray
         ``[W_1, ..., W_L]``.
     directions : list of ndarray
         ``[V_1, ..., V_L]`` with the shapes of ``weights``; each may carry the same extra
         leading axes (a batch of directions, e.g. shape ``(m, *W_k.shape)``).
-    X, y, head
+    head
         As in :func:`risk`.
 
     Returns
@@ -657,8 +650,8 @@ def hessian_vector_product(weights, directions, X, y, head=None):
 
     Examples
     --------
-    >>> W = [np.array([[1.0, 0.0]])]   # depth 1: Hessian 2 Sigma
-    >>> hessian_vector_product(W, [np.array([[1.0, 0.0]])], np.eye(2), [1.0, 1.0])[0]
+    >>> W = [np.array([[1.0, 0.0]])]   # one layer: Hessian 2 Sigma
+    >>> hessian_vector_product(np.eye(2), [1.0, 1.0], W, [np.array([[1.0, 0.0]])])[0]
     array([[1., 0.]])
     """
     X, y = _check_data(X, y, overdetermined=False)
@@ -743,14 +736,14 @@ def unflatten(vector, shapes):
     return out
 
 
-def hessian(weights, X, y, head=None):
+def hessian(X, y, weights, head=None):
     """The dense Hessian of the risk in the flattened parameters (see :func:`flatten`).
 
     Built column by column from exact Hessian-vector products, all columns in one batched pass.
 
     Parameters
     ----------
-    weights, X, y, head
+    X, y, weights, head
         As in :func:`risk`.
 
     Returns
@@ -760,7 +753,7 @@ def hessian(weights, X, y, head=None):
 
     Examples
     --------
-    >>> hessian([np.array([[1.0, 0.0]])], np.eye(2), [1.0, 1.0])  # 2 Sigma
+    >>> hessian(np.eye(2), [1.0, 1.0], [np.array([[1.0, 0.0]])])  # 2 Sigma
     array([[1., 0.],
            [0., 1.]])
     """
@@ -773,12 +766,12 @@ def hessian(weights, X, y, head=None):
     return 0.5 * (H + H.T)
 
 
-def sharpness(weights, X, y, head=None, *, method="auto", tol=1e-12):
+def sharpness(X, y, weights, head=None, *, method="auto", tol=1e-12):
     """The sharpness :math:`S(W) = \\lambda_{\\max}(\\nabla^2 R(W))` (largest, not largest-modulus).
 
     Parameters
     ----------
-    weights, X, y, head
+    X, y, weights, head
         As in :func:`risk`.
     method : {"auto", "dense", "lanczos"}
         ``"dense"`` forms the Hessian (:func:`hessian`) and calls ``numpy.linalg.eigvalsh``;
@@ -795,8 +788,8 @@ def sharpness(weights, X, y, head=None, *, method="auto", tol=1e-12):
     Examples
     --------
     >>> X, y = regression_data(20, 3, rng=1)
-    >>> W = balanced_rank_one(regression_constants(X, y).w_star, depth=4)
-    >>> bool(np.isclose(sharpness(W, X, y), balanced_rank_one_sharpness(X, y, 4)))
+    >>> W = balanced_rank_one(regression_constants(X, y).w_star, n_layers=4)
+    >>> bool(np.isclose(sharpness(X, y, W), balanced_rank_one_sharpness(X, y, 4)))
     True
     """
     X, y = _check_data(X, y, overdetermined=False)
@@ -806,7 +799,7 @@ def sharpness(weights, X, y, head=None, *, method="auto", tol=1e-12):
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}.")
     p = sum(W.size for W in Ws)
     if method == "dense" or (method == "auto" and p <= DENSE_MAX_PARAMS) or p < 3:
-        return float(np.linalg.eigvalsh(hessian(Ws, X, y, head))[-1])
+        return float(np.linalg.eigvalsh(hessian(X, y, Ws, head))[-1])
     shapes = [W.shape for W in Ws]
     Sigma, b = _stats(X, y)
     B, A, P = _forward(Ws, head)
@@ -823,7 +816,7 @@ def sharpness(weights, X, y, head=None, *, method="auto", tol=1e-12):
     except scipy.sparse.linalg.ArpackNoConvergence:
         if method == "lanczos":
             raise
-        return float(np.linalg.eigvalsh(hessian(Ws, X, y, head))[-1])
+        return float(np.linalg.eigvalsh(hessian(X, y, Ws, head))[-1])
     return float(val[0])
 
 
@@ -876,7 +869,7 @@ def alignment(weights):
 
     Examples
     --------
-    >>> alignment(balanced_rank_one([1.0, 2.0, 2.0], depth=3)).round(12)
+    >>> alignment(balanced_rank_one([1.0, 2.0, 2.0], n_layers=3)).round(12)
     array([1., 1.])
     """
     Ws, _ = _check_weights(weights, scalar_output=False)
@@ -917,7 +910,7 @@ class TrainingResult:
         Whether the excess risk :math:`R(W) - R(w^\\star)` fell below the tolerance.
     diverged : bool
         Whether the iterates blew up (gradient descent only; training then stopped).
-    learning_rate : float or None
+    step : float or None
         Step size (None for gradient flow).
     n_fev : int
         Risk-gradient evaluations: ``n_iter + 1`` for gradient descent (one per step and the
@@ -937,7 +930,7 @@ class TrainingResult:
     n_iter: int
     converged: bool
     diverged: bool
-    learning_rate: float | None
+    step: float | None
     n_fev: int = 0
     message: str = ""
 
@@ -947,9 +940,9 @@ def _excess(P, Sigma, w_star):
     return np.einsum("...i,ij,...j->...", e, Sigma, e)
 
 
-def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *, tol=1e-12,
+def gradient_descent(X, y, weights, step, max_iter=10_000, head=None, *, tol=1e-12,
                      record_every=1, sharpness_every=0, stop_at_convergence=True,
-                     raise_on_divergence=False):
+                     on_divergence="raise"):
     """Full-batch gradient descent :math:`W_k \\leftarrow W_k - \\eta\\,\\partial R/\\partial W_k`.
 
     Parameters
@@ -960,9 +953,9 @@ def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *,
         Targets.
     weights : list of ndarray
         Initial layers ``[W_1, ..., W_L]`` (not modified).
-    learning_rate : float
+    step : float
         Step size :math:`\\eta`.
-    n_steps : int
+    max_iter : int
         Maximum number of steps.
     head : array_like, shape (1, width), optional
         Fixed head of the residual form.
@@ -974,10 +967,13 @@ def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *,
     sharpness_every : int
         Compute the exact sharpness every this many steps (0: only at the start and the end).
     stop_at_convergence : bool
-        Stop as soon as converged (else run all ``n_steps``).
-    raise_on_divergence : bool
-        Raise :class:`~implicit_bias.exceptions.DivergenceError` on divergence instead of
-        flagging ``diverged`` in the result.
+        Stop as soon as converged (else run all ``max_iter`` steps). When True and the
+        excess risk has not reached ``tol`` after ``max_iter`` steps, a
+        :class:`~implicit_bias.exceptions.ConvergenceWarning` is issued.
+    on_divergence : {"raise", "flag"}
+        ``"raise"`` (default): raise :class:`~implicit_bias.exceptions.DivergenceError` when
+        the iterates blow up; ``"flag"``: stop and return the result with ``diverged=True``
+        (for studies of divergence, e.g. the edge of stability).
 
     Returns
     -------
@@ -993,8 +989,10 @@ def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *,
     c = regression_constants(X, y)
     X, y = _check_data(X, y)
     Ws, head = _check_weights(weights, X.shape[1], head)
-    lr = check_positive(learning_rate, "learning_rate")
-    n_steps = check_int(n_steps, "n_steps", 0)
+    lr = check_positive(step, "step")
+    max_iter = check_int(max_iter, "max_iter", 0)
+    if on_divergence not in ("raise", "flag"):
+        raise ValueError(f"on_divergence must be 'raise' or 'flag', got {on_divergence!r}.")
     tol = check_positive(tol, "tol")
     record_every = check_int(record_every, "record_every", 1)
     sharpness_every = check_int(sharpness_every, "sharpness_every", 0)
@@ -1014,23 +1012,24 @@ def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *,
                 loss0 = loss
             if not np.isfinite(loss) or loss > 1e8 * max(loss0, 1.0):
                 diverged = True
-                if raise_on_divergence:
+                if on_divergence == "raise":
                     raise DivergenceError(
-                        f"gradient descent diverged at step {k} (risk {loss:.3g}, learning rate "
-                        f"{lr:.3g}); use a smaller learning rate, e.g. {lr / 2:.3g}.")
+                        f"gradient descent diverged at step {k} (risk {loss:.3g}, step "
+                        f"{lr:.3g}); use a smaller step, e.g. step={lr / 2:.3g}, or "
+                        "on_divergence='flag' to study the divergence.")
                 steps.append(k)
                 losses.append(loss)
                 dists.append(float(np.linalg.norm(P[0] - c.w_star)))
                 break
             converged = excess <= tol
-            done = k >= n_steps or (converged and stop_at_convergence)
+            done = k >= max_iter or (converged and stop_at_convergence)
             if k % record_every == 0 or done:
                 steps.append(k)
                 losses.append(loss)
                 dists.append(float(np.linalg.norm(P[0] - c.w_star)))
             if (sharpness_every and k % sharpness_every == 0) or k == 0 or done:
                 s_steps.append(k)
-                s_vals.append(sharpness(Ws, X, y, head))
+                s_vals.append(sharpness(X, y, Ws, head))
             if done:
                 break
             g = 2.0 * (P @ Sigma - b[None, :])
@@ -1043,11 +1042,14 @@ def gradient_descent(X, y, weights, learning_rate, n_steps=10_000, head=None, *,
         s_vals.append(np.nan)
     P = _forward(Ws, head)[2]
     if diverged:
-        message = f"diverged at step {k} (risk {losses[-1]:.3g}); use a smaller learning rate"
+        message = f"diverged at step {k} (risk {losses[-1]:.3g}); use a smaller step"
     elif converged:
         message = f"the excess risk reached tol = {tol:g} after {k} steps"
     else:
-        message = f"the excess risk did not reach tol = {tol:g} in n_steps = {n_steps} steps"
+        message = f"the excess risk did not reach tol = {tol:g} in max_iter = {max_iter} steps"
+        if stop_at_convergence:
+            warnings.warn(f"gradient_descent: {message}; increase max_iter or the step.",
+                          ConvergenceWarning, stacklevel=2)
     return TrainingResult(Ws, head, P[0].copy(), np.array(steps), np.array(losses),
                           np.array(dists), np.array(s_steps), np.array(s_vals), k,
                           bool(converged and not diverged), diverged, lr, n_fev=k + 1,
@@ -1150,7 +1152,7 @@ def gradient_flow(X, y, weights, t_max, head=None, *, n_eval=200, rtol=1e-9, ato
         dists.append(float(np.linalg.norm(P[0] - c.w_star)))
     idx = np.unique(np.linspace(0, len(sol.t) - 1, sharpness_points + 1).round().astype(int)[1:])
     idx = np.concatenate([[0], idx]) if 0 not in idx else idx
-    s_vals = [sharpness(unflatten(sol.y[:, i], shapes), X, y, head) for i in idx]
+    s_vals = [sharpness(X, y, unflatten(sol.y[:, i], shapes), head) for i in idx]
     final = unflatten(sol.y[:, -1], shapes)
     P = _forward(final, head)[2]
     return TrainingResult(final, head, P[0].copy(), sol.t, np.array(losses), np.array(dists),
@@ -1165,92 +1167,94 @@ def _accepted_steps(sol):
 
 
 # ----------------------------------------------------------------------------------------------
-# learning-rate sweep (batched over learning rates and repetitions)
+# step-size sweep (batched over step sizes and repetitions)
 # ----------------------------------------------------------------------------------------------
 @dataclass
-class LearningRateSweep:
-    """Result of :func:`learning_rate_sweep` for one depth.
+class StepSweep:
+    """Result of :func:`step_sweep` for one number of layers.
 
     Attributes
     ----------
-    depth : int
-    learning_rates : ndarray, shape (n_lr,)
-    distance : ndarray, shape (n_lr, n_repeats)
+    n_layers : int
+    steps : ndarray, shape (k,)
+        The ``k`` step sizes.
+    distance : ndarray, shape (k, n_repeats)
         Final :math:`\\|w_W - w^\\star\\|` (``inf`` for diverged runs).
-    diverged : ndarray of bool, shape (n_lr, n_repeats)
-    success : ndarray of bool, shape (n_lr, n_repeats)
+    diverged : ndarray of bool, shape (k, n_repeats)
+    success : ndarray of bool, shape (k, n_repeats)
         Final excess risk at most ``tol`` (training found a minimizer).
-    critical_rate : float
-        :math:`2/S_{\\min}` for this depth.
+    critical_step : float
+        :math:`2/S_{\\min}` for this number of layers.
     """
 
-    depth: int
-    learning_rates: np.ndarray
+    n_layers: int
+    steps: np.ndarray
     distance: np.ndarray
     diverged: np.ndarray
     success: np.ndarray
-    critical_rate: float
+    critical_step: float
 
 
-def learning_rate_sweep(X, y, depth, learning_rates, *, init="residual", scale=0.25,
-                        n_repeats=4, n_steps=1000, tol=1e-8, rng=None):
-    """Run gradient descent for every learning rate and repetition at once (batched).
+def step_sweep(X, y, n_layers, steps, *, init="residual", scale=0.25, n_repeats=4, n_iter=1000,
+               tol=1e-8, rng=None):
+    """Run gradient descent for every step size and repetition at once (batched).
 
     Parameters
     ----------
     X, y : array_like
         Data (``n >= d``).
-    depth : int
+    n_layers : int
         Number of layers :math:`L \\ge 1`.
-    learning_rates : array_like
+    steps : array_like
         Positive step sizes.
     init : {"residual", "gaussian"}
         Initialization (:func:`residual_init` or :func:`gaussian_init` with width ``d``).
     scale : float
         Its scale parameter.
     n_repeats : int
-        Independent initializations per learning rate (the same ones for every rate).
-    n_steps : int
-        Number of steps.
+        Independent initializations per step size (the same ones for every step size).
+    n_iter : int
+        Number of iterations (no early stop).
     tol : float
         A run succeeds when its final excess risk is at most ``tol``.
-    rng : numpy.random.Generator or int, optional
+    rng : None, int or numpy.random.Generator, optional
+        Randomness of the initializations (an int is a seed; None: fresh entropy).
 
     Returns
     -------
-    LearningRateSweep
+    StepSweep
 
     Examples
     --------
     >>> X, y = regression_data(50, 5, rng=0)
-    >>> sw = learning_rate_sweep(X, y, 4, [0.05, 0.5], n_repeats=2, n_steps=400)
+    >>> sw = step_sweep(X, y, 4, [0.05, 0.5], n_repeats=2, n_iter=400, rng=0)
     >>> sw.success.all(axis=1).tolist()
     [True, False]
     """
     c = regression_constants(X, y)
     X, y = _check_data(X, y)
-    depth = check_depth(depth, minimum=1)
-    lrs = np.atleast_1d(as_real_array(learning_rates, "learning_rates", "a 1-D array"))
+    n_layers = check_depth(n_layers, minimum=1, name="n_layers")
+    lrs = np.atleast_1d(as_real_array(steps, "steps", "a 1-D array"))
     if lrs.ndim != 1 or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
-        raise ValueError("learning_rates must be a 1-D array of positive finite numbers.")
+        raise ValueError("steps must be a 1-D array of positive finite numbers.")
     if init not in ("residual", "gaussian"):
         raise ValueError(f"init must be 'residual' or 'gaussian', got {init!r}.")
     n_repeats = check_int(n_repeats, "n_repeats", 1)
-    n_steps = check_int(n_steps, "n_steps", 1)
+    n_iter = check_int(n_iter, "n_iter", 1)
     scale = check_positive(scale, "scale")
     tol = check_positive(tol, "tol")
-    rng = _rng(rng)
+    rng = check_random_state(rng)
     d = X.shape[1]
     inits = []
     for _ in range(n_repeats):
         if init == "residual":
-            inits.append(residual_init(d, depth, scale, rng))
+            inits.append(residual_init(d, n_layers, scale, rng))
         else:
-            inits.append((gaussian_init(d, depth, scale, rng=rng), None))
+            inits.append((gaussian_init(d, n_layers, scale, rng=rng), None))
     nl = lrs.size
-    # batch axis: (n_lr, n_repeats)
+    # batch axes: (number of step sizes, n_repeats)
     Ws = [np.broadcast_to(np.stack([w[k] for w, _ in inits]), (nl, n_repeats)
-                          + inits[0][0][k].shape).copy() for k in range(depth)]
+                          + inits[0][0][k].shape).copy() for k in range(n_layers)]
     head = None
     if init == "residual":
         head = np.stack([h for _, h in inits])[None]  # (1, n_repeats, 1, d)
@@ -1258,19 +1262,19 @@ def learning_rate_sweep(X, y, depth, learning_rates, *, init="residual", scale=0
     eta = lrs[:, None, None, None]
     alive = np.ones((nl, n_repeats), dtype=bool)
     with np.errstate(over="ignore", invalid="ignore"):
-        for _ in range(n_steps):
+        for _ in range(n_iter):
             B, A, P = _forward(Ws, head)
             g = 2.0 * (P @ Sigma - b)
             bad = ~np.all(np.isfinite(P), axis=(-1, -2)) | (np.abs(P).max(axis=(-1, -2)) > 1e6)
             alive &= ~bad
             g = np.where(alive[..., None, None], g, 0.0)
-            grads = _grad_from(B, A, g, depth)
-            for j in range(depth):
+            grads = _grad_from(B, A, g, n_layers)
+            for j in range(n_layers):
                 Ws[j] -= eta * np.nan_to_num(grads[j])
         P = _forward(Ws, head)[2]
         excess = _excess(P, Sigma, c.w_star)
         alive &= np.isfinite(excess) & (np.abs(P).max(axis=(-1, -2)) <= 1e6)
         dist = np.where(alive, np.linalg.norm(P[..., 0, :] - c.w_star, axis=-1), np.inf)
     success = alive & (np.nan_to_num(excess, nan=np.inf) <= tol)
-    return LearningRateSweep(depth, lrs, dist, ~alive, success,
-                             2.0 / sharpness_lower_bound(X, y, depth))
+    return StepSweep(n_layers, lrs, dist, ~alive, success,
+                             2.0 / sharpness_lower_bound(X, y, n_layers))

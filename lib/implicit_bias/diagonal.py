@@ -568,7 +568,7 @@ class _MP:
         return mpmath.mpf(v)
 
 
-def _newton(ops, alpha, lam, rtol, maxiter):
+def _newton(ops, alpha, lam, rtol, max_iter):
     """Damped Newton on phi(lam) = alpha * sum G(A^T lam) - y^T lam.
 
     Returns ``(lam, iterations, converged, solve)`` where ``solve`` applies the inverse of the
@@ -588,11 +588,16 @@ def _newton(ops, alpha, lam, rtol, maxiter):
         r = ops.A @ x - ops.y
         rn = ops.norm(r)
         floor = ops.floor(alpha, z, lam)
+        if not (abs(rn) < math.inf and abs(floor) < math.inf):
+            # the start (a continuation predictor) overflowed the link in float64: an
+            # infinite rounding floor must not pass for convergence; the caller retries
+            # with a shorter continuation step
+            return lam, it, False, solve
         if rn <= target or (rn <= floor and it > 0):
             if solve is None:
                 solve = ops.hess_factor(alpha * ops.gp(z))
             return lam, it, True, solve
-        if it == maxiter:
+        if it == max_iter:
             return lam, it, False, solve
         solve = ops.hess_factor(alpha * ops.gp(z))
         d = solve(-r)
@@ -633,7 +638,7 @@ _FIRST_RATIO = 1e-2
 _LOOSE = 1e-6
 
 
-def _continuation(ops, depth, alpha, lam, solve, alpha0, rtol, maxiter):
+def _continuation(ops, depth, alpha, lam, solve, alpha0, rtol, max_iter):
     """Follow the dual solution from alpha0 (solved: lam, Hessian solve) down to alpha.
 
     Predictor: the tangent d lam / d log(alpha) = -H^{-1} y, extrapolated linearly in
@@ -662,7 +667,7 @@ def _continuation(ops, depth, alpha, lam, solve, alpha0, rtol, maxiter):
             if shrink == 30:
                 guess = lam
         step_rtol = rtol if next_alpha == alpha else max(rtol, _LOOSE)
-        new_lam, it, ok, new_solve = _newton(ops, next_alpha, guess, step_rtol, maxiter)
+        new_lam, it, ok, new_solve = _newton(ops, next_alpha, guess, step_rtol, max_iter)
         if _DEBUG:
             print(f"  step {cur_alpha:.1e} -> {next_alpha:.1e}: {it} its, ok={ok}")
         total += it
@@ -689,7 +694,7 @@ _MAX_DIGITS = 1000
 _FLOOR_ACCEPT = 1e-6
 
 
-def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
+def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, max_iter=100):
     """The limit :math:`x_\\infty(\\alpha) = \\lim_{t\\to\\infty} x(t)` of gradient flow.
 
     Computed exactly (no time stepping) as the minimizer of the mirror potential
@@ -717,7 +722,7 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     rtol : float, optional
         Stopping tolerance on :math:`\\|Ax - y\\|/\\|y\\|` (default ``1e-12`` in float64,
         ``10**-(digits + 2)`` in extended precision).
-    maxiter : int, optional
+    max_iter : int, optional
         Maximum Newton iterations per continuation step.
 
     Returns
@@ -743,7 +748,7 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     A, y = check_system(A, y)
     depth = check_depth(depth)
     alpha = check_alpha(alpha)
-    maxiter = check_int(maxiter, "maxiter", 1)
+    max_iter = check_int(max_iter, "max_iter", 1)
     if digits is not None:
         digits = check_int(digits, "digits", 8)
         if digits > _MAX_DIGITS:
@@ -772,13 +777,17 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
     f64_rtol = 1e-12 if (rtol is None or digits is not None) else rtol
     alpha0 = max(alpha, 1.0)
     f64_alpha = alpha if digits is None else max(alpha, 1e-8)
-    lam, n_iter, ok, solve = _newton(ops, alpha0, np.zeros(A.shape[0]), f64_rtol, maxiter)
-    steps = 1
-    if ok and f64_alpha < alpha0:
-        lam, it, st, ok = _continuation(ops, depth, f64_alpha, lam, solve, alpha0, f64_rtol,
-                                        maxiter)
-        n_iter += it
-        steps += st
+    # trial points of the line search and of the continuation's predictor may overflow the
+    # link (D = 2 at small alpha); _newton rejects them, so the float64 warnings are noise
+    with np.errstate(over="ignore", invalid="ignore"):
+        lam, n_iter, ok, solve = _newton(ops, alpha0, np.zeros(A.shape[0]), f64_rtol,
+                                         max_iter)
+        steps = 1
+        if ok and f64_alpha < alpha0:
+            lam, it, st, ok = _continuation(ops, depth, f64_alpha, lam, solve, alpha0,
+                                            f64_rtol, max_iter)
+            n_iter += it
+            steps += st
     if not ok and digits is None:
         raise NotConvergedError(
             f"flow_limit: dual Newton did not converge (depth={depth}, alpha={alpha:.3g}); "
@@ -795,18 +804,18 @@ def flow_limit(A, y, depth, alpha, digits=None, *, rtol=None, maxiter=100):
             lam_mp = np.array([mpmath.mpf(float(v)) for v in lam], dtype=object)
             mp_rtol = mpmath.mpf(10) ** (-digits - 2) if rtol is None else mpmath.mpf(rtol)
             lam_mp, it, ok, solve = _newton(mops, mpmath.mpf(f64_alpha), lam_mp, mp_rtol,
-                                            maxiter)
+                                            max_iter)
             n_iter += it
             if ok and alpha < f64_alpha:
                 lam_mp, it, st, ok = _continuation(
-                    mops, depth, alpha, lam_mp, solve, f64_alpha, mp_rtol, maxiter
+                    mops, depth, alpha, lam_mp, solve, f64_alpha, mp_rtol, max_iter
                 )
                 n_iter += it
                 steps += st
             if not ok:
                 raise NotConvergedError(
                     f"flow_limit: extended-precision Newton did not converge (depth={depth}, "
-                    f"alpha={alpha:.3g}, digits={digits}); increase digits or maxiter."
+                    f"alpha={alpha:.3g}, digits={digits}); increase digits or max_iter."
                 )
             a_mp = mpmath.mpf(alpha)
             x_mp = a_mp * mops.g(mops.z(lam_mp))
@@ -872,7 +881,7 @@ class GradientFlowResult:
         False (no warning: a finite horizon is a legitimate request).
     method : str
         ``"mirror"`` (reduced ODE in :math:`\\mathbb R^m`) or ``"parameters"`` (direct ODE).
-    nfev, njev : int
+    n_fev, n_jev : int
         Right-hand-side and Jacobian evaluations of the integrator.
     message : str
         What stopped the integration.
@@ -880,6 +889,8 @@ class GradientFlowResult:
         The time at which the residual reached the float64 rounding floor of the state, if it
         did before ``t_max``: from then on the state is the limit to working precision, so
         the integration stops and later requested times repeat the final state.
+    n_iter : int
+        Accepted integrator steps.
     """
 
     t: np.ndarray
@@ -887,10 +898,11 @@ class GradientFlowResult:
     loss: np.ndarray
     converged: bool
     method: str
-    nfev: int
-    njev: int
+    n_fev: int
+    n_jev: int
     message: str
     t_stationary: float | None = None
+    n_iter: int = 0
 
 
 _EPS = float(np.finfo(float).eps)
@@ -1123,14 +1135,17 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
         atol = atol * s  # zeta of the rescaled system is s zeta
     ynorm = float(np.linalg.norm(y))
 
+    steps, segments = [0], [0]  # event evaluations and solve_ivp segments, for n_iter
+
     def finish(ts, xs, converged, nfev, njev, message, t_stat=None):
+        n_iter = max(steps[0] - segments[0], 0)
         res = A_in @ xs.T - y_in[:, None]
         loss = 0.5 * np.sum(res**2, axis=0)
         return GradientFlowResult(np.asarray(ts, dtype=float) / time_scale, xs, loss, converged,
                                   method, nfev, njev, message,
-                                  None if t_stat is None else t_stat / time_scale)
+                                  None if t_stat is None else t_stat / time_scale, n_iter)
 
-    # trivial horizons: nothing to integrate
+    # trivial horizons: nothing to integrate (steps, segments = 0)
     if (auto and ynorm <= tol) or not np.any(y) or t_max == 0:
         ts = np.zeros(1) if auto else (t_eval if t_eval is not None else
                                        np.array([0.0, t_max]) if t_max > 0 else np.zeros(1))
@@ -1150,6 +1165,12 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
     stop_event.terminal = True
     stop_event.direction = -1
     count = [0]
+
+    def step_counter(_t, _state):
+        # solve_ivp evaluates every event once at the start and once after each accepted
+        # step (root finding only on a sign change, which a constant never has)
+        steps[0] += 1
+        return 1.0
 
     def counted_rhs(t, state):
         count[0] += 1
@@ -1173,8 +1194,9 @@ def gradient_flow(A, y, depth, alpha, t_max=None, t_eval=None, *, method="mirror
                 # the resulting NaNs make the integrator reject and shorten the step
                 sol = scipy.integrate.solve_ivp(
                     counted_rhs, (t0, t_end), s0, method="Radau", jac=jac, t_eval=te,
-                    rtol=cur_rtol, atol=atol, events=[stop_event, stall],
+                    rtol=cur_rtol, atol=atol, events=[stop_event, stall, step_counter],
                 )
+            segments[0] += 1
         except _BudgetExceeded:
             raise NotConvergedError(
                 f"gradient_flow: more than max_nfev={max_nfev} right-hand-side evaluations "
@@ -1297,6 +1319,8 @@ class GradientDescentResult:
         The step size used.
     u, v : ndarray
         Final parameters; shape (N,) for the shared form, (D, N) for the factor form.
+    message : str
+        What stopped the iteration, in words.
     """
 
     x: np.ndarray
@@ -1306,6 +1330,7 @@ class GradientDescentResult:
     step: float
     u: np.ndarray
     v: np.ndarray
+    message: str = ""
 
 
 def default_step(A, y, depth, alpha):
@@ -1492,6 +1517,8 @@ def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10,
             if k % record_every == 0:
                 losses.append(loss)
             converged = bool(np.sqrt(2 * loss) <= target)
+    message = (f"the residual reached tol={tol:g} (relative)" if converged else
+               f"max_iter={max_iter} iterations reached before tol={tol:g}")
     if not converged:
         warnings.warn(
             f"gradient_descent did not reach tol={tol:g} in {max_iter} iterations "
@@ -1499,8 +1526,8 @@ def gradient_descent(A, y, depth, alpha, step=None, max_iter=200_000, tol=1e-10,
             ConvergenceWarning, stacklevel=2,
         )
     if factors is None:
-        return GradientDescentResult(x, np.array(losses), k, converged, step, u, v)
-    return GradientDescentResult(x, np.array(losses), k, converged, step, U, V)
+        return GradientDescentResult(x, np.array(losses), k, converged, step, u, v, message)
+    return GradientDescentResult(x, np.array(losses), k, converged, step, U, V, message)
 
 
 def _others_product(F):

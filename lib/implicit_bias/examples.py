@@ -27,7 +27,7 @@ import numpy as np
 import scipy.optimize
 
 from . import _link
-from ._validation import check_alpha, check_depth, check_int
+from ._validation import check_alpha, check_depth, check_int, check_random_state
 
 __all__ = [
     "SparseInstance",
@@ -56,15 +56,16 @@ class SparseInstance:
         The s-sparse ground truth.
     support : ndarray of int, shape (s,)
         Sorted indices of the non-zero entries of ``x_star``.
-    seed : int
-        The seed that reproduces the instance.
+    seed : int or None
+        The int seed that reproduces the instance (``gaussian_instance(..., rng=seed)``);
+        None when it was drawn from a Generator or from fresh entropy.
     """
 
     A: np.ndarray
     y: np.ndarray
     x_star: np.ndarray
     support: np.ndarray
-    seed: int
+    seed: int | None
 
     @property
     def shape(self):
@@ -81,11 +82,11 @@ _SIGNS = ("random", "positive")
 _MAGNITUDES = ("uniform", "gaussian", "ones")
 
 
-def gaussian_instance(m, N, s, seed=0, *, signs="random", magnitudes="uniform", normalize=True,
+def gaussian_instance(m, N, s, rng=None, *, signs="random", magnitudes="uniform", normalize=True,
                       exact=False):
     r"""A seeded Gaussian sparse-recovery instance.
 
-    Draws, from ``numpy.random.default_rng(seed)`` and in this order, the matrix
+    Draws, from ``numpy.random.default_rng(rng)`` and in this order, the matrix
     :math:`A` with i.i.d. :math:`\mathcal N(0, 1/m)` entries (:math:`\mathcal N(0,1)` when
     ``normalize=False``), a uniformly random support of size :math:`s`, the signs and the
     magnitudes of :math:`x^\star`; then :math:`y = Ax^\star`.
@@ -96,8 +97,10 @@ def gaussian_instance(m, N, s, seed=0, *, signs="random", magnitudes="uniform", 
         Number of rows (measurements) and columns (unknowns), ``1 <= m``, ``1 <= N``.
     s : int
         Sparsity of the ground truth, ``0 <= s <= N``.
-    seed : int, optional
-        Seed of the random generator (default 0).
+    rng : None, int or numpy.random.Generator, optional
+        Randomness: an int is a seed (``gaussian_instance(m, N, s, k)`` is the same instance
+        for the same ``k``), a Generator is drawn from (its state advances), None draws fresh
+        entropy (default).
     signs : {"random", "positive"}, optional
         Independent uniform signs (default) or all positive.
     magnitudes : {"uniform", "gaussian", "ones"}, optional
@@ -119,7 +122,8 @@ def gaussian_instance(m, N, s, seed=0, *, signs="random", magnitudes="uniform", 
     Returns
     -------
     SparseInstance
-        With fields ``A``, ``y``, ``x_star``, ``support`` (sorted) and ``seed``.
+        With fields ``A``, ``y``, ``x_star``, ``support`` (sorted) and ``seed`` (the int
+        ``rng``, None when ``rng`` was None or a Generator).
 
     Raises
     ------
@@ -128,7 +132,7 @@ def gaussian_instance(m, N, s, seed=0, *, signs="random", magnitudes="uniform", 
 
     Examples
     --------
-    >>> inst = gaussian_instance(20, 50, 3, seed=1)
+    >>> inst = gaussian_instance(20, 50, 3, rng=1)
     >>> inst.A.shape, inst.support.size
     ((20, 50), 3)
     >>> bool(np.allclose(inst.A @ inst.x_star, inst.y))
@@ -137,14 +141,14 @@ def gaussian_instance(m, N, s, seed=0, *, signs="random", magnitudes="uniform", 
     m = check_int(m, "m", 1)
     N = check_int(N, "N", 1)
     s = check_int(s, "s", 0)
-    seed = check_int(seed, "seed", 0)
+    rng_in, rng = rng, check_random_state(rng)
+    seed = int(rng_in) if isinstance(rng_in, numbers.Integral) else None
     if s > N:
         raise ValueError(f"the sparsity s={s} exceeds the number of columns N={N}.")
     if signs not in _SIGNS:
         raise ValueError(f"signs must be one of {_SIGNS}, got {signs!r}.")
     if magnitudes not in _MAGNITUDES:
         raise ValueError(f"magnitudes must be one of {_MAGNITUDES}, got {magnitudes!r}.")
-    rng = np.random.default_rng(seed)
     A = rng.standard_normal((m, N))
     if normalize:
         A /= math.sqrt(m)

@@ -15,8 +15,8 @@ The failure policy (``CONTRIBUTING.md``):
   floor too high) returns its result with ``converged=False`` and a ``message`` and, where
   the caller asked for convergence, issues a :class:`ConvergenceWarning`;
 * divergence (overflow, NaN, a blown-up loss) raises :class:`DivergenceError` (gradient
-  descent of the deep linear network flags it instead while ``raise_on_divergence=False``,
-  its current default; see the rename table in ``CONTRIBUTING.md``);
+  descent of the deep linear network flags it instead when called with
+  ``on_divergence="flag"``, for studies of divergence);
 * failed trials of a parameter sweep raise :class:`SweepError`, which carries the table and
   the tracebacks.
 """

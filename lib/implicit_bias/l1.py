@@ -43,6 +43,7 @@ from ._validation import (
     check_int,
     check_matrix,
     check_positive,
+    check_random_state,
     check_vector,
     pow2_scale,
 )
@@ -53,25 +54,26 @@ __all__ = [
     "basis_pursuit",
     "VarrhoResult",
     "varrho",
+    "varrho_certificate",
     "is_unique",
     "nsp_constant",
     "nsp_constant_order",
     "solution_on_support",
-    "SOLVERS",
-    "DEFAULT_SOLVER",
+    "METHODS",
+    "DEFAULT_METHOD",
     "SUPPORT_TOL",
     "CERTIFICATE_TOL",
     "UNIQUENESS_TOL",
 ]
 
-#: Solvers accepted by :func:`basis_pursuit`. ``"linprog"`` is
+#: Methods (solvers) accepted by :func:`basis_pursuit`. ``"linprog"`` is
 #: ``scipy.optimize.linprog(method="highs")`` on the split LP over :math:`[A, -A]`; the others
 #: are cvxpy solvers applied to the model ``Minimize(norm1(x))`` subject to ``A @ x == y``.
-SOLVERS = ("linprog", "highs", "clarabel", "scs", "osqp", "scipy")
+METHODS = ("linprog", "highs", "clarabel", "scs", "osqp", "scipy")
 
-#: The default solver, the fastest one reaching 1e-8 accuracy on the seeded 200 x 1000, s = 20
+#: The default method, the fastest one reaching 1e-8 accuracy on the seeded 200 x 1000, s = 20
 #: instance (measured in ``benchmarks/bench_l1.py``).
-DEFAULT_SOLVER = "linprog"
+DEFAULT_METHOD = "linprog"
 
 #: Relative tolerance of the certificate checks; ``|A_S^T lam - sign(x_S)|`` and
 #: ``||A^T lam||_inf - 1`` must be below ``CERTIFICATE_TOL`` (after polishing).
@@ -121,12 +123,12 @@ SUPPORT_TOL = {"linprog": 1e-9, "highs": 1e-9, "scipy": 1e-9, "clarabel": 1e-6,
 _HIGHS_OPTIONS = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
-def _default_support_tol(x, solver="linprog"):
-    return SUPPORT_TOL[solver] * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
+def _default_support_tol(x, method="linprog"):
+    return SUPPORT_TOL[method] * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
 
 
-def _support(x, support_tol, solver="linprog"):
-    tol = _default_support_tol(x, solver) if support_tol is None else support_tol
+def _support(x, support_tol, method="linprog"):
+    tol = _default_support_tol(x, method) if support_tol is None else support_tol
     return np.flatnonzero(np.abs(x) > tol)
 
 
@@ -149,21 +151,21 @@ def _full_column_rank(M):
     return bool(sv[-1] > 1e-10 * sv[0])
 
 
-def _resolve_solver(solver):
-    if solver is None:
-        return DEFAULT_SOLVER
-    if not isinstance(solver, str):
-        raise TypeError(f"solver must be a string such as {SOLVERS}, got {type(solver).__name__}.")
-    name = solver.lower()
-    if name not in SOLVERS:
-        raise ValueError(f"unknown basis-pursuit solver {solver!r}; choose one of {SOLVERS}.")
+def _resolve_method(method):
+    if method is None:
+        return DEFAULT_METHOD
+    if not isinstance(method, str):
+        raise TypeError(f"method must be a string such as {METHODS}, got {type(method).__name__}.")
+    name = method.lower()
+    if name not in METHODS:
+        raise ValueError(f"unknown basis-pursuit method {method!r}; choose one of {METHODS}.")
     if name != "linprog":
         import cvxpy as cp
 
         if name.upper() not in cp.installed_solvers():
             raise ValueError(
                 f"the cvxpy solver {name.upper()!r} is not installed (installed: "
-                f"{cp.installed_solvers()}); install it or use solver='linprog'."
+                f"{cp.installed_solvers()}); install it or use method='linprog'."
             )
     return name
 
@@ -247,10 +249,15 @@ class BasisPursuitResult:
         :math:`\operatorname{sign}(x_S)`.
     objective : float
         :math:`\|x\|_1`.
-    solver : str
-        The solver used.
+    method : str
+        The method (solver) used.
     status : str
-        ``"optimal"`` or the solver's ``"optimal_inaccurate"``.
+        The solver's word: ``"optimal"`` or ``"optimal_inaccurate"``.
+    converged : bool
+        True when the solver reported ``"optimal"``; False for ``"optimal_inaccurate"`` (the
+        certificate still passed the checks, to :data:`CERTIFICATE_TOL`).
+    message : str
+        What the solver reported, in words.
     unique : bool or None
         Whether :math:`x` is the unique minimizer (:math:`A_S` injective and
         :math:`\varrho < 1`); None when not checked (``check_unique=False``).
@@ -267,15 +274,17 @@ class BasisPursuitResult:
     support: np.ndarray
     signs: np.ndarray
     objective: float
-    solver: str
+    method: str
     status: str
     unique: bool | None
     primal_residual: float = 0.0
     certificate_error: float = 0.0
     duality_gap: float = 0.0
+    converged: bool = True
+    message: str = "optimal: certificate checked"
 
 
-def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_unique=True):
+def basis_pursuit(A, y, method=None, support_tol=None, *, polish=True, check_unique=True):
     r"""Solve basis pursuit :math:`\min\{\|x\|_1 : Ax = y\}` with a checked dual certificate.
 
     Parameters
@@ -284,14 +293,14 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
         Matrix (any rank).
     y : array_like, shape (m,)
         Right-hand side; ``A x = y`` must be consistent.
-    solver : str, optional
+    method : str, optional
         ``"linprog"`` (default: ``scipy.optimize.linprog`` with HiGHS on the LP over
         :math:`[A, -A]`, the fastest accurate choice, see ``benchmarks/bench_l1.py``),
         ``"highs"`` or ``"clarabel"`` (the cvxpy model ``Minimize(norm1(x))``, ``A @ x == y``
         with that solver), or another installed cvxpy solver from :data:`SOLVERS`.
     support_tol : float, optional
         Entries with :math:`|x_i| \le` ``support_tol`` are set to zero and excluded from the
-        support. Default: ``SUPPORT_TOL[solver] * max(1, ||x||_inf)``, i.e. relative 1e-9 for
+        support. Default: ``SUPPORT_TOL[method] * max(1, ||x||_inf)``, i.e. relative 1e-9 for
         the simplex solvers (``linprog``, ``highs``: exact zeros up to rounding noise of about
         1e-11) and 1e-6 for ``clarabel`` (interior point: off-support entries of the order of
         its accuracy, about 1e-8).
@@ -306,8 +315,8 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
     Returns
     -------
     BasisPursuitResult
-        With ``x``, ``certificate``, ``support``, ``signs``, ``objective``, ``solver``,
-        ``status``, ``unique``.
+        With ``x``, ``certificate``, ``support``, ``signs``, ``objective``, ``method``,
+        ``status``, ``converged``, ``message``, ``unique``.
 
     Raises
     ------
@@ -335,7 +344,7 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
     """
     A = check_matrix(A)
     y = check_vector(y, A.shape[0])
-    name = _resolve_solver(solver)
+    name = _resolve_method(method)
     if support_tol is not None:
         support_tol = check_positive(support_tol, "support_tol")
     check_bool(polish, "polish")
@@ -357,7 +366,9 @@ def basis_pursuit(A, y, solver=None, support_tol=None, *, polish=True, check_uni
     support = np.flatnonzero(x)
     return BasisPursuitResult(
         x=x, certificate=lam, support=support, signs=np.sign(x[support]), objective=objective,
-        solver=name, status=status, unique=unique,
+        method=name, status=status, unique=unique,
+        converged=status == "optimal",
+        message=(f"{name}: {status}; certificate checked to {cert_err:.2g}"),
         primal_residual=float(np.linalg.norm(A @ x - y)), certificate_error=cert_err,
         duality_gap=(b / a) * (float(np.sum(np.abs(xs))) - float(ys @ lams)),
     )
@@ -383,7 +394,7 @@ def _basis_pursuit_scaled(A, y, name, support_tol, polish, check_unique):
         raise NotConvergedError(
             f"basis pursuit ({name}): the dual certificate violates the optimality conditions "
             f"by {cert_err:.3g} > {CERTIFICATE_TOL}; the solve was inaccurate (try another "
-            "solver, e.g. solver='linprog')."
+            "method, e.g. method='linprog')."
         )
     unique = None
     if check_unique:
@@ -519,7 +530,7 @@ def _varrho_dual(A, support, signs):
 
 @dataclass
 class VarrhoResult:
-    r"""Result of :func:`varrho` with ``full_output=True``.
+    r"""Result of :func:`varrho_certificate`.
 
     Attributes
     ----------
@@ -572,7 +583,7 @@ def _check_bp_solution(A, x, support_tol):
     return support, np.sign(x[support])
 
 
-def varrho(A, x, full_output=False, *, support_tol=None):
+def varrho(A, x, *, support_tol=None):
     r"""The parameter :math:`\varrho` of a basis-pursuit solution ``x``.
 
     .. math::
@@ -593,14 +604,14 @@ def varrho(A, x, full_output=False, *, support_tol=None):
     x : array_like, shape (N,)
         A basis-pursuit solution for the data ``A @ x`` (checked against
         :func:`basis_pursuit`'s optimal value, relative tolerance 1e-8).
-    full_output : bool, optional
-        Return a :class:`VarrhoResult` instead of the float.
     support_tol : float, optional
         Support tolerance, as in :func:`basis_pursuit`.
 
     Returns
     -------
-    float or VarrhoResult
+    float
+        :math:`\varrho` (the primal LP value); :func:`varrho_certificate` returns the
+        certificate, the extremal direction and the dual value with it.
 
     Raises
     ------
@@ -612,15 +623,53 @@ def varrho(A, x, full_output=False, *, support_tol=None):
     >>> A = np.array([[1.0, 0.6]])
     >>> varrho(A, [1.0, 0.0])
     0.6
-    >>> r = varrho(A, [1.0, 0.0], full_output=True)
-    >>> r.lam, r.direction.round(3), r.is_unique
-    (array([1.]), array([ 0.6, -1. ]), True)
     """
     A = check_matrix(A)
     x = check_vector(x, A.shape[1], name="x", length_of="columns of A")
     if support_tol is not None:
         support_tol = check_positive(support_tol, "support_tol")
-    check_bool(full_output, "full_output")
+    return _varrho(A, x, support_tol, full=False)
+
+
+def varrho_certificate(A, x, *, support_tol=None):
+    r"""The parameter :math:`\varrho` of :func:`varrho` with its certificate and direction.
+
+    Solves both linear programs of :func:`varrho` (the certificate LP and the null-space LP)
+    and issues a ``ConvergenceWarning`` if their values differ by more than 1e-8.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, N)
+        Matrix.
+    x : array_like, shape (N,)
+        A basis-pursuit solution for the data ``A @ x``, as in :func:`varrho`.
+    support_tol : float, optional
+        Support tolerance, as in :func:`basis_pursuit`.
+
+    Returns
+    -------
+    VarrhoResult
+
+    Raises
+    ------
+    ValueError
+        If ``x`` is zero (empty support) or not a basis-pursuit solution.
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0.6]])
+    >>> r = varrho_certificate(A, [1.0, 0.0])
+    >>> r.value, r.lam, r.direction.round(3), r.is_unique
+    (0.6, array([1.]), array([ 0.6, -1. ]), True)
+    """
+    A = check_matrix(A)
+    x = check_vector(x, A.shape[1], name="x", length_of="columns of A")
+    if support_tol is not None:
+        support_tol = check_positive(support_tol, "support_tol")
+    return _varrho(A, x, support_tol, full=True)
+
+
+def _varrho(A, x, support_tol, full):
     # varrho depends on A and x only through directions: rescale both to max entry ~ 1
     # (exact powers of two) so that the LP and support tolerances are relative
     xscale, ascale = pow2_scale(x), pow2_scale(A)
@@ -629,7 +678,7 @@ def varrho(A, x, full_output=False, *, support_tol=None):
         support_tol = support_tol / xscale
     support, signs = _check_bp_solution(A, x, support_tol)
     value, lam = _varrho_primal(A, support, signs)
-    if not full_output:
+    if not full:
         return value
     dual_value, h = _varrho_dual(A, support, signs)
     injective = _full_column_rank(A[:, support])
@@ -666,7 +715,7 @@ def is_unique(A, x, *, support_tol=None):
     >>> is_unique(A, [0.2, 0.5, 0.3]), is_unique(np.array([[1.0, 0.5]]), [1.0, 0.0])
     (False, True)
     """
-    return varrho(A, x, full_output=True, support_tol=support_tol).is_unique
+    return varrho_certificate(A, x, support_tol=support_tol).is_unique
 
 
 # ----------------------------------------------------------------------------------------------
@@ -699,7 +748,7 @@ def _check_support_arg(support, N):
 _MAX_EXACT_PATTERNS = 2 ** 11  # 2048 LPs: seconds, not minutes
 
 
-def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
+def nsp_constant(A, support, method="exact", *, n_starts=50, rng=None):
     r"""Null-space constant :math:`\rho_S = \sup_{h\in\ker A\setminus\{0\}}
     \|h_S\|_1/\|h_{S^c}\|_1` of a support :math:`S` (unsigned).
 
@@ -722,8 +771,9 @@ def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
         :math:`\varepsilon \leftarrow \operatorname{sign}(h_S)` (usually the exact value).
     n_starts : int, optional
         Number of random starts for ``"estimate"``.
-    seed : int, optional
-        Seed for ``"estimate"``.
+    rng : None, int or numpy.random.Generator, optional
+        Randomness of ``"estimate"`` (an int is a seed; None: fresh entropy; see
+        ``numpy.random.default_rng``). Unused by ``"exact"``.
 
     Returns
     -------
@@ -748,7 +798,7 @@ def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
     if not isinstance(method, str) or method not in ("exact", "estimate"):
         raise ValueError(f"method must be 'exact' or 'estimate', got {method!r}.")
     n_starts = check_int(n_starts, "n_starts", 1)
-    seed = check_int(seed, "seed", 0)
+    rng = check_random_state(rng)
     s = S.size
     if method == "exact" and 2 ** (s - 1) > _MAX_EXACT_PATTERNS:
         raise ValueError(
@@ -763,7 +813,6 @@ def nsp_constant(A, support, method="exact", *, n_starts=50, seed=0):
             eps = np.array((1.0,) + tail)
             best = max(best, _varrho_dual(A, S, eps)[0])
         return best
-    rng = np.random.default_rng(seed)
     best = 0.0
     for _ in range(n_starts):
         eps = rng.choice([-1.0, 1.0], s)

@@ -46,6 +46,7 @@ from ._validation import (
     check_int,
     check_matrix,
     check_positive,
+    check_random_state,
     check_system,
     check_vector,
 )
@@ -73,15 +74,6 @@ __all__ = [
 # ----------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------
-def _rng(rng):
-    """A numpy Generator from None, a non-negative int or a Generator."""
-    if rng is None or isinstance(rng, np.random.Generator):
-        return np.random.default_rng(rng)
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        return np.random.default_rng(check_int(rng, "rng", 0))
-    raise TypeError(f"rng must be None, a non-negative int or a numpy Generator, got {rng!r}.")
-
-
 def _positive_array(values, name, *, allow_zero=False):
     """A finite 1-D float array of positive (or non-negative) values, or raise."""
     if isinstance(values, (str, bytes)) or values is None:
@@ -191,7 +183,7 @@ def noisy_instance(m, N, s, noise, *, m_val=0, rng=None):
     if isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not (
             math.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}.")
-    gen = _rng(rng)
+    gen = check_random_state(rng)
     A = gen.standard_normal((m, N)) / math.sqrt(m)
     support = np.sort(gen.choice(N, s, replace=False)).astype(int)
     x_star = np.zeros(N)
@@ -323,6 +315,8 @@ class TrajectoryResult:
     message : str
         The integrator's message.
     n_iter : int
+        Accepted integrator steps.
+    n_fev : int
         Right-hand-side evaluations of the integrator (its work).
     """
 
@@ -335,6 +329,7 @@ class TrajectoryResult:
     converged: bool
     message: str
     n_iter: int
+    n_fev: int = 0
 
 
 def trajectory(A, y, depth, alpha, *, times=None, lambdas=None, average=False,
@@ -420,7 +415,7 @@ def trajectory(A, y, depth, alpha, *, times=None, lambdas=None, average=False,
     reached = flow.x.shape[0] == grid.size
     return TrajectoryResult(t=t, lambdas=kappa / t, x=flow.x[keep], x_mean=x_mean, depth=depth,
                             alpha=alpha, converged=bool(reached), message=flow.message,
-                            n_iter=int(flow.nfev))
+                            n_iter=int(flow.n_iter), n_fev=int(flow.n_fev))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -790,6 +785,9 @@ def entry_times(t, x, threshold):
     array([3., 3.])
     """
     t = check_vector(t, None, "t")
+    if np.any(np.diff(t) < 0):
+        raise ValueError("t must list the sampled times in increasing order (the first time "
+                         "at which an entry reaches the threshold is read off in that order).")
     X = check_matrix(x, "x")
     if X.shape[0] != t.size:
         raise ValueError(f"x has {X.shape[0]} rows but t has {t.size} entries.")

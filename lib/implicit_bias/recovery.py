@@ -4,8 +4,8 @@ r"""The sparse-recovery experiment of Chapter 8: trials, phase-transition fits, 
   by the exact gradient-flow limit of a diagonal network, or by gradient descent;
   :func:`phase_trial` is the same trial parameterized by the sparsity ratio :math:`s/m`, and
   :func:`gd_versus_flow` runs gradient descent and the flow limit on one instance.
-  All three have the signature ``func(..., seed=...)`` expected by
-  :func:`implicit_bias.sweeps.run_sweep`.
+  All three have the signature ``func(..., rng=...)`` expected by
+  :func:`implicit_bias.sweeps.run_sweep` (which passes each trial's int seed as ``rng``).
 * :data:`RECOVERY_CONFIGS` holds the grids of the chapter (``"default"``) and of the documented
   larger run (``"full"``); :data:`RECOVERY_TOL` is the success threshold.
 * :func:`fit_transition` fits a logistic curve to Bernoulli outcomes (with an explicit answer
@@ -30,7 +30,13 @@ import numpy as np
 import scipy.optimize
 import scipy.special
 
-from ._validation import check_alpha, check_depth, check_int, check_positive
+from ._validation import (
+    check_alpha,
+    check_depth,
+    check_int,
+    check_positive,
+    check_random_state,
+)
 from .diagonal import flow_limit, gradient_descent
 from .examples import gaussian_instance
 from .exceptions import ConvergenceWarning, DivergenceError
@@ -116,11 +122,11 @@ def _relative_error(x, inst, method, context):
     return float(np.linalg.norm(x - inst.x_star) / np.linalg.norm(inst.x_star))
 
 
-def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY_TOL,
+def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, rng=None, *, tol=RECOVERY_TOL,
                    step=None, max_iter=20_000):
     """One sparse-recovery trial: draw a Gaussian instance, solve it, measure the error.
 
-    The instance is :func:`implicit_bias.examples.gaussian_instance` ``(m, N, s, seed)``
+    The instance is :func:`implicit_bias.examples.gaussian_instance` ``(m, N, s, rng)``
     (``A`` with i.i.d. :math:`\\mathcal N(0, 1/m)` entries, an ``s``-sparse :math:`x^\\star`
     with random signs and magnitudes in [1, 2]). It is solved by
 
@@ -142,9 +148,9 @@ def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY
         Network depth (ignored for ``"bp"``).
     alpha : float
         End-to-end initial scale (ignored for ``"bp"``).
-    seed : int
-        Seed of the instance; methods called with the same ``(m, N, s, seed)`` see the same
-        problem.
+    rng : None, int or numpy.random.Generator
+        Randomness of the instance; methods called with the same ``(m, N, s)`` and the same
+        int ``rng`` see the same problem (None: fresh entropy).
     tol : float
         Success threshold on :math:`\\|\\hat x - x^\\star\\|_2 / \\|x^\\star\\|_2`.
     step : float, optional
@@ -167,7 +173,7 @@ def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY
 
     Examples
     --------
-    >>> out = recovery_trial(40, 60, 3, "bp", seed=1)
+    >>> out = recovery_trial(40, 60, 3, "bp", rng=1)
     >>> out["success"]
     True
     """
@@ -182,14 +188,20 @@ def recovery_trial(m, N, s, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY
         max_iter = check_int(max_iter, "max_iter", 1)
         if step is not None:
             step = check_positive(step, "step")
-    inst = gaussian_instance(m, N, s, seed)
+    inst = gaussian_instance(m, N, s, rng)
+    return _solve_trial(inst, method, depth, alpha, step, max_iter, tol)
+
+
+def _solve_trial(inst, method, depth, alpha, step, max_iter, tol):
     x, extra = _solve(inst, method, depth, alpha, step, max_iter)
-    context = f"m={m}, N={N}, s={s}, depth={depth}, alpha={alpha}, seed={seed}"
+    m, N = inst.A.shape
+    context = (f"m={m}, N={N}, s={inst.support.size}, depth={depth}, alpha={alpha}, "
+               f"seed={inst.seed}")
     err = _relative_error(x, inst, method, context)
     return {"rel_error": err, "success": bool(err <= tol)} | extra
 
 
-def phase_trial(m, rho, N, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY_TOL):
+def phase_trial(m, rho, N, method, depth=2, alpha=1e-6, rng=None, *, tol=RECOVERY_TOL):
     """A :func:`recovery_trial` parameterized by the sparsity ratio ``rho = s/m``.
 
     This is the trial of a Donoho-Tanner phase diagram over ``(m/N, s/m)``. The sparsity is
@@ -203,7 +215,7 @@ def phase_trial(m, rho, N, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY_
         Measurements and unknowns.
     rho : float
         Sparsity ratio; the sparsity is ``s = max(1, round(rho * m))``.
-    method, depth, alpha, seed, tol :
+    method, depth, alpha, rng, tol :
         As in :func:`recovery_trial`.
 
     Returns
@@ -213,31 +225,31 @@ def phase_trial(m, rho, N, method, depth=2, alpha=1e-6, seed=0, *, tol=RECOVERY_
 
     Examples
     --------
-    >>> out = phase_trial(20, 0.1, 40, "bp", seed=0)
+    >>> out = phase_trial(20, 0.1, 40, "bp", rng=0)
     >>> out["s"], out["ratio"]
     (2, 0.1)
     """
     m = check_int(m, "m", 1)
     rho = check_positive(rho, "rho")
     s = max(1, int(round(rho * m)))
-    return {"s": s, "ratio": s / m} | recovery_trial(m, N, s, method, depth, alpha, seed,
+    return {"s": s, "ratio": s / m} | recovery_trial(m, N, s, method, depth, alpha, rng,
                                                      tol=tol)
 
 
-def gd_versus_flow(m, N, s, depth=2, alpha=1e-6, seed=0, *, step=0.05, max_iter=20_000,
+def gd_versus_flow(m, N, s, depth=2, alpha=1e-6, rng=None, *, step=0.05, max_iter=20_000,
                    tol=RECOVERY_TOL):
     """Gradient descent and the exact gradient-flow limit on the same instance.
 
     Parameters
     ----------
     m, N, s : int
-        Measurements, unknowns and sparsity of the instance ``gaussian_instance(m, N, s, seed)``.
+        Measurements, unknowns and sparsity of the instance ``gaussian_instance(m, N, s, rng)``.
     depth : int
         Network depth.
     alpha : float
         End-to-end initial scale.
-    seed : int
-        Seed of the instance.
+    rng : None, int or numpy.random.Generator
+        Randomness of the instance (drawn once; both methods solve it).
     step : float
         Constant step of gradient descent.
     max_iter : int
@@ -253,13 +265,20 @@ def gd_versus_flow(m, N, s, depth=2, alpha=1e-6, seed=0, *, step=0.05, max_iter=
 
     Examples
     --------
-    >>> out = gd_versus_flow(24, 40, 2, depth=2, alpha=1e-3, seed=1, max_iter=5000)
+    >>> out = gd_versus_flow(24, 40, 2, depth=2, alpha=1e-3, rng=1, max_iter=5000)
     >>> out["gd_success"] == out["flow_success"]
     True
     """
-    gd = recovery_trial(m, N, s, "gd", depth, alpha, seed, tol=tol, step=step,
-                        max_iter=max_iter)
-    flow = recovery_trial(m, N, s, "flow", depth, alpha, seed, tol=tol)
+    m, N, s = _check_sizes(m, N, s)
+    depth = check_depth(depth)
+    alpha = check_alpha(alpha)
+    tol = check_positive(tol, "tol")
+    max_iter = check_int(max_iter, "max_iter", 1)
+    if step is not None:
+        step = check_positive(step, "step")
+    inst = gaussian_instance(m, N, s, rng)
+    gd = _solve_trial(inst, "gd", depth, alpha, step, max_iter, tol)
+    flow = _solve_trial(inst, "flow", depth, alpha, step, max_iter, tol)
     return {"gd_error": gd["rel_error"], "gd_success": gd["success"],
             "n_iter": gd["n_iter"], "converged": gd["converged"],
             "flow_error": flow["rel_error"], "flow_success": flow["success"]}
@@ -559,7 +578,7 @@ def transition_bootstrap(x, success, *, reference=None, n_resamples=1000, confid
     confidence = check_positive(confidence, "confidence")
     if not confidence < 1:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence}.")
-    rng = np.random.default_rng(rng)
+    rng = check_random_state(rng)
 
     estimate = fit_transition(x, ok).center
     if reference is not None:
@@ -722,7 +741,7 @@ def statistical_dimension_mc(s, N, n_samples=20_000, rng=None):
     s_float, N = _check_sparsity(s, N)
     s = check_int(s, "s", 1)
     n_samples = check_int(n_samples, "n_samples", 2)
-    rng = np.random.default_rng(rng)
+    rng = check_random_state(rng)
     total = np.empty(n_samples)
     chunk = max(1, 2_000_000 // N)
     for start in range(0, n_samples, chunk):

@@ -1,13 +1,13 @@
 """Parameter sweeps: a function over a grid of parameters times seeded trials, in parallel.
 
-:func:`run_sweep` evaluates ``func(**params, seed=seed)`` for every cell ``params`` of the
+:func:`run_sweep` evaluates ``func(**params, rng=seed)`` for every cell ``params`` of the
 Cartesian product of a parameter grid and for ``n_trials`` independent trials per cell, and
 returns a tidy :class:`pandas.DataFrame` with one row per trial::
 
     from implicit_bias.sweeps import run_sweep
 
-    def trial(m, s, seed):
-        ...                       # draw an instance from `seed`, solve it
+    def trial(m, s, rng):
+        ...                       # draw an instance from `rng` (an int seed), solve it
         return {"success": ok, "error": err}
 
     table = run_sweep(trial, {"m": [10, 20, 30], "s": [2, 4]}, n_trials=50)
@@ -74,7 +74,7 @@ __all__ = [
     "SweepError",
 ]
 
-_RESERVED = ("seed", "trial", "error")
+_RESERVED = ("seed", "rng", "trial", "error")
 _MAX_SEED_BITS = 63
 #: Limits of :func:`run_sweep`: trials in one sweep (the table lives in memory) and local
 #: worker processes (a typo such as n_jobs=10**6 would otherwise try to start them all).
@@ -418,7 +418,7 @@ def _cache_store(directory, key, rows):
 def _run_trial(func, cell_index, params, trial, seed):
     """Run one trial in a worker; never raises (exceptions are returned as text)."""
     try:
-        out = func(**params, seed=seed)
+        out = func(**params, rng=seed)
         if not isinstance(out, Mapping):
             raise TypeError(
                 f"func must return a dict of results (column name -> value), got "
@@ -463,12 +463,13 @@ def _describe(params):
 # ----------------------------------------------------------------------------------------------
 def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache=None,
               on_error="raise", seed_keys=None, desc=None):
-    """Run ``func(**params, seed=seed)`` over a parameter grid times seeded trials.
+    """Run ``func(**params, rng=seed)`` over a parameter grid times seeded trials.
 
     Parameters
     ----------
     func : callable
-        Called as ``func(**params, seed=seed)`` with ``seed`` a non-negative int; must return
+        Called as ``func(**params, rng=seed)`` with ``seed`` a non-negative int (the trial's
+        seed, passed as the library's ``rng`` argument); must return
         a dict (column name -> value, typically scalars). Defined at module level or in a
         notebook (shipped to the workers with cloudpickle).
     grid : dict of str to list
@@ -521,8 +522,8 @@ def run_sweep(func, grid, n_trials, *, seed=0, n_jobs=None, progress=True, cache
 
     Examples
     --------
-    >>> def trial(a, b, seed):
-    ...     rng = np.random.default_rng(seed)
+    >>> def trial(a, b, rng):
+    ...     rng = np.random.default_rng(rng)
     ...     return {"value": a * b + rng.standard_normal()}
     >>> table = run_sweep(trial, {"a": [1, 2], "b": [10]}, n_trials=3, n_jobs=1,
     ...                   progress=False)

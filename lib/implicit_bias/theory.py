@@ -29,7 +29,6 @@ from . import _link
 from . import l1 as _l1
 from ._validation import (
     check_alpha,
-    check_bool,
     check_depth,
     check_system,
     check_vector,
@@ -43,6 +42,7 @@ __all__ = [
     "rate_exponent",
     "ErrorConstantResult",
     "error_constant",
+    "error_constant_certificate",
     "l1_gap_bound",
     "selected_minimizer",
     "l1_distance",
@@ -127,12 +127,12 @@ def _null_space(M, rtol=1e-12):
     return vt[rank:].T
 
 
-def _newton_affine(fun, x0, Z, feasible, maxiter=200, tol=1e-24):
+def _newton_affine(fun, x0, Z, feasible, max_iter=200, tol=1e-24):
     """Minimize a smooth convex fun(x) -> (f, grad, hess) over x0 + range(Z), staying in
-    ``feasible``. Damped Newton with backtracking; returns (x, iterations)."""
+    ``feasible``. Damped Newton with backtracking; returns (x, iterations, converged, message)."""
     x = x0.copy()
     f, g, H = fun(x)
-    for it in range(maxiter):
+    for it in range(max_iter):
         gr = Z.T @ g
         Hr = Z.T @ H @ Z
         try:
@@ -141,7 +141,7 @@ def _newton_affine(fun, x0, Z, feasible, maxiter=200, tol=1e-24):
             d = -np.linalg.lstsq(Hr, gr, rcond=None)[0]
         dec = float(-gr @ d)  # Newton decrement squared
         if dec <= tol * max(1.0, abs(f)):
-            return x, it
+            return x, it, True, f"Newton decrement below {tol:g} (relative)"
         step = Z @ d
         t = 1.0
         for _ in range(80):
@@ -152,14 +152,15 @@ def _newton_affine(fun, x0, Z, feasible, maxiter=200, tol=1e-24):
                     break
             t *= 0.5
         else:
-            return x, it
+            return x, it, False, ("the line search stalled (float64 floor) with Newton "
+                                  f"decrement {dec:.3g}")
         x, f, g, H = xn, fn, gn, Hn
     raise NotConvergedError("Newton on the affine subspace did not converge.")
 
 
 @dataclass
 class ErrorConstantResult:
-    r"""Result of :func:`error_constant` with ``full_output=True``.
+    r"""Result of :func:`error_constant_certificate`.
 
     Attributes
     ----------
@@ -184,6 +185,11 @@ class ErrorConstantResult:
     depth : int
     n_iter : int
         Newton iterations.
+    converged : bool
+        Whether Newton's stopping test (decrement below 1e-24, relative) was met; False when
+        the line search stalled at the float64 floor first (``value`` is then the last iterate's).
+    message : str
+        What stopped Newton, in words.
     """
 
     value: float
@@ -195,9 +201,11 @@ class ErrorConstantResult:
     offsupport: np.ndarray
     depth: int
     n_iter: int
+    converged: bool = True
+    message: str = ""
 
 
-def error_constant(A, y, depth, full_output=False):
+def error_constant(A, y, depth):
     r"""The limit :math:`C_D = \lim_{\alpha\to0}\|x_\infty(\alpha) - x_{\ell^1}\|_1/\alpha`
     for :math:`D \ge 3`.
 
@@ -232,12 +240,12 @@ def error_constant(A, y, depth, full_output=False):
         Data with a unique basis-pursuit solution.
     depth : int
         Depth :math:`D \ge 3`.
-    full_output : bool, optional
-        Return an :class:`ErrorConstantResult`.
 
     Returns
     -------
-    float or ErrorConstantResult
+    float
+        :math:`C_D`; :func:`error_constant_certificate` returns the certificate and the
+        limit direction with it.
 
     Raises
     ------
@@ -250,9 +258,45 @@ def error_constant(A, y, depth, full_output=False):
     >>> round(error_constant(A, y, 3), 6)  # (1 + c) h_3(c) for the [1, c] example
     24.609375
     """
+    return _error_constant(A, y, depth).value
+
+
+def error_constant_certificate(A, y, depth):
+    r"""The constant :math:`C_D` of :func:`error_constant` with its certificate.
+
+    Parameters
+    ----------
+    A : array_like, shape (m, N)
+        Matrix with linearly independent rows.
+    y : array_like, shape (m,)
+        Data with a unique basis-pursuit solution.
+    depth : int
+        Depth :math:`D \ge 3`.
+
+    Returns
+    -------
+    ErrorConstantResult
+        With ``value`` (:math:`C_D`), the certificate ``lam``, ``w``, the limit direction
+        ``error_limit`` and Newton's ``n_iter``, ``converged``, ``message``.
+
+    Raises
+    ------
+    ValueError
+        If ``depth < 3``, the basis-pursuit solution is not unique, or for malformed input.
+
+    Examples
+    --------
+    >>> A = np.array([[1.0, 0.6]]); y = np.array([1.0])
+    >>> r = error_constant_certificate(A, y, 3)
+    >>> round(r.value, 6), r.error_limit.round(6)
+    (24.609375, array([-9.228516, 15.380859]))
+    """
+    return _error_constant(A, y, depth)
+
+
+def _error_constant(A, y, depth):
     A, y, a_scale = _scaled_system(A, y)
     depth = check_depth(depth, minimum=3)
-    check_bool(full_output, "full_output")
     bp = _unique_bp(A, y)
     S, sigma = bp.support, bp.signs
     N = A.shape[1]
@@ -260,7 +304,7 @@ def error_constant(A, y, depth, full_output=False):
     AS, AC = A[:, S], A[:, comp]
     lam0 = np.linalg.lstsq(AS.T, sigma, rcond=None)[0]
     Z = _null_space(AS.T)
-    n_iter = 0
+    n_iter, converged, message = 0, True, "closed form (no free direction for the certificate)"
     if comp.size and Z.shape[1]:
         _, lam_start = _l1._varrho_primal(A, S, sigma)
 
@@ -275,7 +319,7 @@ def error_constant(A, y, depth, full_output=False):
             return bool(np.max(np.abs(AC.T @ lam)) < 1.0)
 
         start = lam0 + Z @ (Z.T @ (lam_start - lam0))
-        lam, n_iter = _newton_affine(fun, start, Z, feasible)
+        lam, n_iter, converged, message = _newton_affine(fun, start, Z, feasible)
     else:
         lam = lam0
     w = AC.T @ lam
@@ -284,14 +328,12 @@ def error_constant(A, y, depth, full_output=False):
     hw = _h_public(w, depth) if w.size else np.zeros(0)
     on = -np.linalg.lstsq(AS, AC @ hw, rcond=None)[0]
     value = float(np.sum(np.abs(hw)) + np.sum(np.abs(on)))
-    if not full_output:
-        return value
     lim = np.zeros(N)
     lim[comp] = hw
     lim[S] = on
     return ErrorConstantResult(value=value, lam=lam / a_scale, w=w, offsupport_limit=hw,
                                error_limit=lim, support=S, offsupport=comp, depth=depth,
-                               n_iter=n_iter)
+                               n_iter=n_iter, converged=converged, message=message)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -506,7 +548,7 @@ def selected_minimizer(A, y, depth):
                 return (-float(np.sum(uq)), -q * uq / u,
                         np.diag(q * (1.0 - q) * uq / (u * u)))
 
-        u, _ = _newton_affine(fun, u0, Z, lambda u: bool(np.all(u > 0)), tol=1e-28)
+        u, *_ = _newton_affine(fun, u0, Z, lambda u: bool(np.all(u > 0)), tol=1e-28)
     else:
         u = u0
     x = np.zeros(A.shape[1])
