@@ -73,7 +73,44 @@ def test_environment_yml_only_wraps_pyproject():
     names = [d for d in deps if isinstance(d, str)]
     assert sorted(re.split(r"[=<> ]", n)[0] for n in names) == ["pip", "python"]
     pips = [d["pip"] for d in deps if isinstance(d, dict)]
-    assert pips == [["-e .[book,test]"]]
+    assert pips == [["-c requirements.lock", "-e .[book,test]"]]
+
+
+def _lock_pins():
+    """The exact versions in requirements.lock that apply to this interpreter."""
+    from packaging.markers import Marker
+
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        spec, _, marker = line.partition(";")
+        if marker.strip() and not Marker(marker.strip()).evaluate():
+            continue
+        name, _, version = spec.strip().partition("==")
+        pins[re.sub(r"[-_.]+", "-", name).lower()] = version.strip()
+    return pins
+
+
+def test_venv_equals_the_lock():
+    # `make venv` installs requirements.lock with `uv pip sync`; every pinned package must be
+    # installed at exactly its locked version (the library itself is the only extra).
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = _lock_pins()
+    assert len(pins) > 50
+    wrong = []
+    for name, pinned in pins.items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            wrong.append(f"{name}: not installed (lock {pinned})")
+            continue
+        if installed != pinned:
+            wrong.append(f"{name}: installed {installed}, lock {pinned}")
+    assert not wrong, "the environment differs from requirements.lock (run make venv):\n" + \
+        "\n".join(wrong)
 
 
 def test_pyproject_pins_book_toolchain():
