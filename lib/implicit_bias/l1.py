@@ -297,7 +297,7 @@ def basis_pursuit(A, y, method=None, support_tol=None, *, polish=True, check_uni
         ``"linprog"`` (default: ``scipy.optimize.linprog`` with HiGHS on the LP over
         :math:`[A, -A]`, the fastest accurate choice, see ``benchmarks/bench_l1.py``),
         ``"highs"`` or ``"clarabel"`` (the cvxpy model ``Minimize(norm1(x))``, ``A @ x == y``
-        with that solver), or another installed cvxpy solver from :data:`SOLVERS`.
+        with that solver), or another installed cvxpy solver from :data:`METHODS`.
     support_tol : float, optional
         Entries with :math:`|x_i| \le` ``support_tol`` are set to zero and excluded from the
         support. Default: ``SUPPORT_TOL[method] * max(1, ||x||_inf)``, i.e. relative 1e-9 for
