@@ -624,10 +624,6 @@ def varrho(A, x, *, support_tol=None):
     >>> varrho(A, [1.0, 0.0])
     0.6
     """
-    A = check_matrix(A)
-    x = check_vector(x, A.shape[1], name="x", length_of="columns of A")
-    if support_tol is not None:
-        support_tol = check_positive(support_tol, "support_tol")
     return _varrho(A, x, support_tol, full=False)
 
 
@@ -662,14 +658,14 @@ def varrho_certificate(A, x, *, support_tol=None):
     >>> r.value, r.lam, r.direction.round(3), r.is_unique
     (0.6, array([1.]), array([ 0.6, -1. ]), True)
     """
-    A = check_matrix(A)
-    x = check_vector(x, A.shape[1], name="x", length_of="columns of A")
-    if support_tol is not None:
-        support_tol = check_positive(support_tol, "support_tol")
     return _varrho(A, x, support_tol, full=True)
 
 
 def _varrho(A, x, support_tol, full):
+    A = check_matrix(A)
+    x = check_vector(x, A.shape[1], name="x", length_of="columns of A")
+    if support_tol is not None:
+        support_tol = check_positive(support_tol, "support_tol")
     # varrho depends on A and x only through directions: rescale both to max entry ~ 1
     # (exact powers of two) so that the LP and support tolerances are relative
     xscale, ascale = pow2_scale(x), pow2_scale(A)
